@@ -1,0 +1,40 @@
+# The two commands: `make run` starts the whole system, `make test` runs every test.
+# Both install what is missing first (on Debian as root) and say what to install elsewhere.
+
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format services image worker clean
+
+run: $(INSTALLED) image
+	$(BIN)/autograder run
+
+test: $(INSTALLED) image lint
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+services:
+	@scripts/ensure-services.sh
+
+image: services
+	@sandbox/images/build.sh python
+
+$(INSTALLED): pyproject.toml
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: Python 3.11 or newer is needed as python3"; exit 1; }
+	@python3 -m venv $(VENV) || \
+	  { echo "error: cannot create a virtual environment (Debian: apt-get install python3-venv)"; exit 1; }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+def greet(name):
+    # Build the greeting and return it.
+    pass

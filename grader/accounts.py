@@ -1,0 +1,73 @@
+"""Users, passwords and API tokens."""
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grader.models import ApiToken, Role, User, utcnow
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+"""Shortest password accepted for a new account."""
+
+
+class AccountError(Exception):
+    """A user cannot be created as asked; the message says why."""
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, password: str) -> User:
+    """Add a user with a hashed password; refuse a bad email, role, name or password."""
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise AccountError(f"'{email}' is not an email address")
+    if role not in set(Role):
+        raise AccountError(f"role must be one of: {', '.join(Role)}")
+    if not name.strip():
+        raise AccountError("the name is empty")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if find_user(session, email) is not None:
+        raise AccountError(f"a user with email {email} exists already")
+    user = User(email=email, name=name.strip(), role=Role(role), password_hash=generate_password_hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email, in any letter case."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None."""
+    user = find_user(session, email)
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def create_token(session: Session, user: User) -> str:
+    """Make a new API token for the user; the token itself is shown once and never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, digest=_digest(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user who owns this token, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token)))
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def _digest(token: str) -> str:
+    # Tokens are long random strings, so a fast hash suffices (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,162 @@
+"""The database tables: users, tokens, exercises, submissions and their test results."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, as stored in every timestamp column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+
+class Role(StrEnum):
+    """What a user may do."""
+
+    LEARNER = "learner"
+    COACH = "coach"
+    AUTHOR = "author"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    """Where a submission is on its way through grading."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    GRADED = "graded"
+
+
+class Outcome(StrEnum):
+    """The verdict of one graded submission."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # the learner's code did not load (syntax, import), or broke the harness
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    INFRASTRUCTURE = "infrastructure"  # our fault: retried, never charged to the learner
+
+
+class TestStatus(StrEnum):
+    """The result of one test."""
+
+    __test__ = False  # not a pytest class
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    NOT_RUN = "not run"
+
+
+class User(Base):
+    """A person who logs in: learner, coach, author or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Flask-Login reads these; keeping them here avoids a web-only subclass.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie."""
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Exercise(Base):
+    """One exercise as loaded from its folder; tests are stored so workers need no checkout."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    week: Mapped[int]
+    day: Mapped[int] = mapped_column(default=1)
+    max_score: Mapped[float]
+    statement: Mapped[str] = mapped_column(Text)
+    files: Mapped[list] = mapped_column(JSON)
+    """Names of the files a learner submits."""
+    starter: Mapped[dict] = mapped_column(JSON)
+    """File name → starter text shown in the editor."""
+    tests: Mapped[dict] = mapped_column(JSON)
+    """Path under tests/ ('visible/test_x.py') → source."""
+    manifest: Mapped[list] = mapped_column(JSON)
+    """Every test the exercise defines: [{id, name, description, hidden}]."""
+    limits: Mapped[dict] = mapped_column(JSON)
+    version: Mapped[str] = mapped_column(String(16))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Submission(Base):
+    """One learner's attempt at one exercise; the row is the truth, the queue only carries its id."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[Status] = mapped_column(String(16), default=Status.QUEUED, index=True)
+    attempt: Mapped[int] = mapped_column(default=0)
+    """Grading attempts started; only the current attempt may store a result."""
+    outcome: Mapped[Outcome | None] = mapped_column(String(16))
+    score: Mapped[float | None]
+    max_score: Mapped[float]
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    """A message about the whole run: the syntax error with its line, the time limit, …"""
+    exercise_version: Mapped[str | None] = mapped_column(String(16))
+    seconds: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    graded_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    exercise: Mapped[Exercise] = relationship()
+    results: Mapped[list["TestResult"]] = relationship(order_by="TestResult.position", cascade="all, delete-orphan")
+
+
+class TestResult(Base):
+    """The result of one test of one graded submission."""
+
+    __tablename__ = "test_results"
+    __test__ = False  # not a pytest class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    hidden: Mapped[bool]
+    status: Mapped[TestStatus] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+    """What was expected and what came; empty for hidden tests, whose values stay secret."""
+    output: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,75 @@
+"""Accept a learner's files for an exercise: check them, store them, then queue them for grading."""
+
+from collections.abc import Mapping
+
+from rq import Queue
+from sqlalchemy.orm import Session
+
+from grader.models import Exercise, Status, Submission, User
+from grader.queue import enqueue_grading
+
+
+class SubmissionRejected(Exception):
+    """The files cannot be graded; the message tells the learner what to change."""
+
+    def __init__(self, message: str, http_status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+
+
+def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_bytes: int) -> dict[str, str]:
+    """Return the files as text with Unix line ends, or say plainly why they cannot be graded."""
+    if not isinstance(files, Mapping) or not files:
+        raise SubmissionRejected("Your submission is empty: write or upload your code first.")
+    expected = ", ".join(exercise.files)
+    checked = {}
+    for name, content in files.items():
+        if name not in exercise.files:
+            raise SubmissionRejected(f"'{name}' is not a file of this exercise. Submit: {expected}.")
+        if not isinstance(content, str | bytes):
+            raise SubmissionRejected(f"The content of '{name}' must be text.")
+        raw = content.encode("utf-8") if isinstance(content, str) else content
+        if len(raw) > max_file_bytes:
+            raise SubmissionRejected(
+                f"'{name}' is {len(raw):,} bytes; the largest file accepted is {max_file_bytes:,} bytes.", 413
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SubmissionRejected(
+                f"'{name}' is not plain text in UTF-8. Save it as UTF-8 text and try again."
+            ) from None
+        if "\0" in text:
+            raise SubmissionRejected(f"'{name}' contains a NUL character, so it is not a text file.")
+        checked[name] = text.replace("\r\n", "\n").replace("\r", "\n")
+    missing = [name for name in exercise.files if name not in checked]
+    if missing:
+        raise SubmissionRejected(f"Please submit every file of this exercise; missing: {', '.join(missing)}.")
+    if not any(text.strip() for text in checked.values()):
+        raise SubmissionRejected("Your submission is empty: write or upload your code first.")
+    return checked
+
+
+def submit(
+    session: Session,
+    queue: Queue,
+    *,
+    learner: User,
+    exercise: Exercise,
+    files: Mapping[str, str | bytes],
+    max_file_bytes: int,
+) -> Submission:
+    """Store a checked submission, commit it, then queue its first grading attempt by id."""
+    submission = Submission(
+        user_id=learner.id,
+        exercise_id=exercise.id,
+        files=check_files(exercise, files, max_file_bytes),
+        status=Status.QUEUED,
+        attempt=1,
+        max_score=exercise.max_score,
+    )
+    session.add(submission)
+    session.commit()  # the worker must find the row
+    enqueue_grading(queue, submission.id, submission.attempt)
+    return submission

@@ -1,0 +1,157 @@
+"""Turn what the host observed of one sandbox run into a verdict; never raises, never passes by default."""
+
+import re
+from dataclasses import dataclass
+
+from grader.models import Outcome, TestStatus
+from sandbox.limits import Limits
+from sandbox.runner import RawRun
+
+MESSAGE_LIMIT = 500
+"""Characters of a test's message shown to the learner (as Exercism's test runners do)."""
+
+OUTPUT_LIMIT = 500
+"""Characters of a test's captured output shown to the learner."""
+
+PARAMETER_SUFFIX = re.compile(r"\[.*\]$")
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    """The result of one test of the manifest, ready for the learner's eyes."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    description: str
+    hidden: bool
+    status: TestStatus
+    message: str
+    output: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a run, a message about it as a whole, and one entry per test."""
+
+    outcome: Outcome
+    feedback: str
+    tests: tuple[TestVerdict, ...]
+
+    def score(self, points: float) -> float:
+        """Points earned: a share of the points for each passed test, none unless the code ran."""
+        if self.outcome not in (Outcome.PASSED, Outcome.FAILED) or not self.tests:
+            return 0.0
+        passed = sum(test.status == TestStatus.PASSED for test in self.tests)
+        return round(points * passed / len(self.tests), 2)
+
+
+def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
+    """Decide from the host's own observations first, then from a report that must match the manifest."""
+    if raw.oom_killed:
+        return _without_results(
+            Outcome.MEMORY, f"Your program used more than the {limits.memory_mb} MB of memory it may use.", manifest
+        )
+    if raw.timed_out:
+        return _without_results(
+            Outcome.TIMEOUT,
+            f"Your program ran for more than {limits.wall_seconds:g} seconds and was stopped. "
+            "Look for a loop that never ends.",
+            manifest,
+        )
+    report = raw.report
+    if report is None:
+        return _without_results(Outcome.ERROR, _stopped_early(raw), manifest)
+    if not isinstance(report.get("load_error", ""), str | None):
+        return _malformed(manifest)
+    if report.get("load_error"):
+        return _without_results(
+            Outcome.ERROR, "Python could not read your code:\n" + _clip(report["load_error"], 1000), manifest
+        )
+    collection_errors = report.get("collection_errors")
+    tests = report.get("tests")
+    if not isinstance(collection_errors, list) or not isinstance(tests, list):
+        return _malformed(manifest)
+    if collection_errors:
+        first = collection_errors[0] if isinstance(collection_errors[0], dict) else {}
+        return _without_results(
+            Outcome.ERROR, "Your code could not be loaded:\n" + _essence(str(first.get("message", ""))), manifest
+        )
+    by_id = _group_by_manifest_id(tests)
+    if by_id is None or set(by_id) != {entry["id"] for entry in manifest}:
+        return _malformed(manifest)
+    verdicts = tuple(_test_verdict(entry, by_id[entry["id"]]) for entry in manifest)
+    passed = all(test.status == TestStatus.PASSED for test in verdicts)
+    return Verdict(Outcome.PASSED if passed else Outcome.FAILED, "", verdicts)
+
+
+def infrastructure_failure(manifest: list[dict], reason: str) -> Verdict:
+    """The verdict when the sandbox itself failed every try: not the learner's fault."""
+    return _without_results(
+        Outcome.INFRASTRUCTURE,
+        "Not your fault: the grader had a problem and could not run your code. "
+        f"Your submission is kept and a coach has been told. ({reason})",
+        manifest,
+    )
+
+
+def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
+    statuses = {result.get("status") for result in results}
+    if statuses <= {"passed"}:
+        status, message, output = TestStatus.PASSED, "", ""
+    else:
+        status = TestStatus.FAILED if "error" not in statuses else TestStatus.ERROR
+        failing = next(result for result in results if result.get("status") != "passed")
+        message, output = str(failing.get("message", "")), str(failing.get("output", ""))
+    hidden = bool(entry["hidden"])
+    return TestVerdict(
+        name=entry["name"],
+        description=entry["description"],
+        hidden=hidden,
+        status=status,
+        # Hidden tests keep their values secret: the learner learns only pass or fail.
+        message="" if hidden else _clip(message, MESSAGE_LIMIT),
+        output="" if hidden else _clip(output, OUTPUT_LIMIT),
+    )
+
+
+def _group_by_manifest_id(tests: list) -> dict[str, list[dict]] | None:
+    """Group report entries by test function, folding parametrized cases together."""
+    grouped: dict[str, list[dict]] = {}
+    for test in tests:
+        if not isinstance(test, dict) or not isinstance(test.get("id"), str):
+            return None
+        grouped.setdefault(PARAMETER_SUFFIX.sub("", test["id"]), []).append(test)
+    return grouped
+
+
+def _without_results(outcome: Outcome, feedback: str, manifest: list[dict]) -> Verdict:
+    tests = tuple(
+        TestVerdict(entry["name"], entry["description"], bool(entry["hidden"]), TestStatus.NOT_RUN, "", "")
+        for entry in manifest
+    )
+    return Verdict(outcome, feedback, tests)
+
+
+def _malformed(manifest: list[dict]) -> Verdict:
+    return _without_results(
+        Outcome.ERROR, "The tests could not finish: your code may have stopped the test run early.", manifest
+    )
+
+
+def _stopped_early(raw: RawRun) -> str:
+    code = f" (exit code {raw.exit_code})" if raw.exit_code else ""
+    return (
+        f"Your program stopped before the tests could finish{code}. "
+        "Does your code call exit() or quit() outside a function?"
+    )
+
+
+def _essence(longrepr: str) -> str:
+    """Keep the lines of a pytest error report that name the problem (those marked 'E')."""
+    lines = [line[1:].strip() for line in longrepr.splitlines() if line.startswith("E ")]
+    return _clip("\n".join(lines) if lines else longrepr, 1000)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + " … (cut)"

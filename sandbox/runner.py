@@ -1,0 +1,168 @@
+"""Run one submission's tests in a fresh, locked-down Docker container and collect what came out."""
+
+import contextlib
+import json
+import secrets
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import LogConfig, Ulimit
+
+from sandbox.limits import Limits
+
+LABEL = "autograder.sandbox"
+"""Label carried by every sandbox container, so a reaper can find strays."""
+
+DEADLINE_LABEL = "autograder.deadline"
+"""Label holding the Unix time after which the container may be removed by anyone."""
+
+SANDBOX_USER = "10001:10001"
+"""The unprivileged user the harness runs as; it has no entry in /etc/passwd."""
+
+DOCKER_TIMEOUT = 30
+"""Seconds to wait for the Docker daemon on calls other than the run itself."""
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox could not run the submission: our fault, never the learner's."""
+
+
+@dataclass(frozen=True)
+class RawRun:
+    """What the host observed of one run; the report is whatever the harness claimed."""
+
+    timed_out: bool
+    oom_killed: bool
+    exit_code: int | None
+    seconds: float
+    report: dict | None
+    report_problem: str
+    output: str
+
+
+def run(
+    files: Mapping[str, str],
+    tests: Mapping[str, str],
+    limits: Limits,
+    *,
+    image: str,
+    runtime: str | None = None,
+    client: docker.DockerClient | None = None,
+) -> RawRun:
+    """Run the tests against the files in a new container, always removing it afterwards."""
+    client = client or docker_client()
+    secret = secrets.token_hex(16)
+    job = json.dumps({"secret": secret, "files": dict(files), "tests": dict(tests)}).encode()
+    try:
+        container = client.containers.create(image, **container_options(limits, runtime))
+    except docker.errors.ImageNotFound as error:
+        raise SandboxUnavailable(f"sandbox image {image} is missing: run sandbox/images/build.sh") from error
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+        raise SandboxUnavailable(f"cannot create a sandbox container: {error}") from error
+    try:
+        return _start_and_wait(container, job, secret, limits)
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as error:
+        raise SandboxUnavailable(f"the sandbox failed while running: {error}") from error
+    finally:
+        _remove(container)
+
+
+def docker_client() -> docker.DockerClient:
+    """Connect to the Docker daemon named by the environment, or say it is unreachable."""
+    try:
+        return docker.from_env(timeout=DOCKER_TIMEOUT)
+    except docker.errors.DockerException as error:
+        raise SandboxUnavailable(f"the Docker daemon is not reachable: {error}") from error
+
+
+def container_options(limits: Limits, runtime: str | None) -> dict:
+    """The hardened settings of every sandbox container."""
+    deadline = int(time.time() + limits.wall_seconds + DOCKER_TIMEOUT)
+    return {
+        "stdin_open": True,
+        "network_mode": "none",
+        "user": SANDBOX_USER,
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.scratch_mb}m,mode=1777"},
+        "mem_limit": f"{limits.memory_mb}m",
+        "memswap_limit": f"{limits.memory_mb}m",
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.pids,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "ulimits": [
+            Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+            Ulimit(name="fsize", soft=limits.file_bytes, hard=limits.file_bytes),
+        ],
+        "environment": {"HOME": "/tmp", "LANG": "C.UTF-8"},
+        "labels": {LABEL: "1", DEADLINE_LABEL: str(deadline)},
+        "log_config": LogConfig(
+            type=LogConfig.types.JSON, config={"max-size": str(limits.output_bytes), "max-file": "1"}
+        ),
+        "runtime": runtime,
+    }
+
+
+def _start_and_wait(container, job: bytes, secret: str, limits: Limits) -> RawRun:
+    """Feed the job on stdin, wait up to the wall-clock limit, then read what happened."""
+    stdin = container.attach_socket(params={"stdin": 1, "stream": 1})
+    started = time.monotonic()
+    container.start()
+    raw_socket = getattr(stdin, "_sock", stdin)
+    try:
+        raw_socket.sendall(job)
+        raw_socket.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # The container may already have died; its state below says why.
+    finally:
+        stdin.close()
+    timed_out = False
+    exit_code = None
+    try:
+        remaining = max(0.1, limits.wall_seconds - (time.monotonic() - started))
+        exit_code = container.wait(timeout=remaining)["StatusCode"]
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+        timed_out = True
+        container.kill()
+    seconds = time.monotonic() - started
+    container.reload()
+    oom_killed = bool(container.attrs["State"].get("OOMKilled"))
+    output = container.logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
+    report, problem, rest = extract_report(output, secret)
+    return RawRun(
+        timed_out=timed_out,
+        oom_killed=oom_killed,
+        exit_code=None if timed_out else exit_code,
+        seconds=seconds,
+        report=report,
+        report_problem=problem,
+        output=rest[-limits.output_bytes :],
+    )
+
+
+def extract_report(output: str, secret: str) -> tuple[dict | None, str, str]:
+    """Find the report framed by the secret; return it, why it is missing, and the other output."""
+    end = output.rfind(secret)
+    start = output.rfind(secret, 0, end) if end > 0 else -1
+    if start < 0:
+        return None, "the harness printed no report", output
+    body = output[start + len(secret) : end]
+    rest = output[:start] + output[end + len(secret) :]
+    try:
+        report = json.loads(body)
+    except ValueError:
+        return None, "the report is not valid JSON", rest
+    if not isinstance(report, dict):
+        return None, "the report is not a JSON object", rest
+    return report, "", rest
+
+
+def _remove(container) -> None:
+    """Remove the container; a reaper catches it later if the daemon is gone."""
+    with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
+        container.remove(force=True)

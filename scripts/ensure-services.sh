@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Make sure Docker Engine and Redis are running: install them with apt when root on Debian,
+# start them when stopped, and otherwise say exactly what to install.
+set -euo pipefail
+
+redis_url=${AUTOGRADER_REDIS_URL:-redis://127.0.0.1:6379/0}
+instance_dir=$(cd "$(dirname "$0")/.." && pwd)/instance
+
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+
+apt_install() {
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_for() {  # wait_for SECONDS COMMAND...
+  local seconds=$1; shift
+  for _ in $(seq "$((seconds * 4))"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done
+  return 1
+}
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if ! command -v dockerd >/dev/null; then
+    if can_apt; then
+      echo "installing Docker Engine (docker.io)"
+      apt_install docker.io
+    else
+      echo "error: Docker Engine is not installed. Install it (Debian: 'apt-get install docker.io') and start it." >&2
+      exit 1
+    fi
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: the Docker daemon is not running (or you may not use it). Start it, e.g. 'sudo systemctl start docker'." >&2
+    exit 1
+  fi
+  echo "starting the Docker daemon"
+  if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then :; else
+    nohup dockerd >/var/log/autograder-dockerd.log 2>&1 &
+  fi
+  wait_for 60 docker info || { echo "error: dockerd did not start; see /var/log/autograder-dockerd.log" >&2; exit 1; }
+}
+
+ensure_redis() {
+  # Only a Redis on this machine is ours to start; a remote one is the deployer's.
+  local hostport=${redis_url#redis://}; hostport=${hostport%%/*}; hostport=${hostport##*@}
+  local host=${hostport%%:*} port=${hostport##*:}
+  [ "$port" = "$hostport" ] && port=6379
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return; fi
+  case $host in 127.0.0.1|localhost) ;; *)
+    echo "error: Redis is not reachable at $host:$port (AUTOGRADER_REDIS_URL)." >&2; exit 1;;
+  esac
+  if ! command -v redis-server >/dev/null; then
+    if can_apt; then
+      echo "installing Redis (redis-server)"
+      apt_install redis-server
+    else
+      echo "error: Redis is not installed. Install it (Debian: 'apt-get install redis-server')." >&2
+      exit 1
+    fi
+  fi
+  echo "starting Redis on $host:$port"
+  mkdir -p "$instance_dir"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --appendonly yes --dir "$instance_dir" \
+    --logfile "$instance_dir/redis.log" >/dev/null
+  wait_for 10 bash -c "exec 3<>/dev/tcp/$host/$port" || { echo "error: Redis did not start; see $instance_dir/redis.log" >&2; exit 1; }
+}
+
+ensure_docker
+ensure_redis

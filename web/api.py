@@ -1,0 +1,82 @@
+"""The JSON API, for terminals and scripts: token auth, the exercises, submitting, reading results."""
+
+from flask import Blueprint, abort, g, request, url_for
+from sqlalchemy import select
+
+from grader.accounts import user_for_token
+from grader.models import Exercise, Submission
+from grader.submissions import SubmissionRejected, submit
+from web import db_session, queue, settings
+from web.exercises import exercise_or_404
+from web.submissions import visible_submission
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def authenticate():
+    """Every API call needs 'Authorization: Bearer TOKEN'."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(db_session(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        abort(401, description="Send a valid API token as 'Authorization: Bearer TOKEN'.")
+    db_session().commit()  # keep the token's last use
+    g.api_user = user
+
+
+@bp.get("/exercises")
+def list_exercises():
+    """Every exercise: slug, title, week and points."""
+    exercises = db_session().scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.slug))
+    return [{"slug": e.slug, "title": e.title, "week": e.week, "max_score": e.max_score} for e in exercises]
+
+
+@bp.post("/exercises/<slug>/submissions")
+def create_submission(slug: str):
+    """Submit {"files": {"name.py": "content"}}; answers 202 with the submission's id and url."""
+    exercise = exercise_or_404(slug)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
+        abort(400, description='Send JSON like {"files": {"name.py": "content"}}.')
+    try:
+        submission = submit(
+            db_session(),
+            queue(),
+            learner=g.api_user,
+            exercise=exercise,
+            files=body["files"],
+            max_file_bytes=settings().max_file_bytes,
+        )
+    except SubmissionRejected as rejected:
+        abort(rejected.http_status, description=rejected.message)
+    url = url_for("api.show_submission", submission_id=submission.id, _external=True)
+    return {"id": submission.id, "url": url}, 202, {"Location": url}
+
+
+@bp.get("/submissions/<int:submission_id>")
+def show_submission(submission_id: int):
+    """One submission with its status, outcome, score and tests."""
+    return submission_as_json(visible_submission(submission_id, g.api_user))
+
+
+def submission_as_json(submission: Submission) -> dict:
+    """The API's view of a submission: hidden tests carry no message."""
+    return {
+        "id": submission.id,
+        "exercise": submission.exercise.slug,
+        "status": submission.status,
+        "outcome": submission.outcome,
+        "score": submission.score,
+        "max_score": submission.max_score,
+        "feedback": submission.feedback,
+        "tests": [
+            {"name": r.name, "description": r.description, "status": r.status, "message": r.message, "hidden": r.hidden}
+            for r in submission.results
+        ],
+        "created_at": _iso(submission.created_at),
+        "graded_at": _iso(submission.graded_at),
+    }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() + "Z" if moment else None

@@ -1,0 +1,164 @@
+"""The `autograder` command: run the system, run a worker, load exercises, manage users and tokens."""
+
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from werkzeug.serving import run_simple
+
+from grader.accounts import AccountError, create_token, create_user, find_user
+from grader.catalog import read_bank, store_specs
+from grader.db import create_schema
+from grader.demo import seed_demo
+from grader.jobs import requeue_waiting
+from web import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def cli() -> None:
+    """Run and manage the autograder."""
+
+
+def _sessions():
+    return current_app.extensions["autograder"]["sessions"]
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _check_redis() -> None:
+    try:
+        current_app.extensions["autograder"]["queue"].connection.ping()
+    except RedisError as error:
+        raise click.ClickException(
+            f"Redis is not reachable at {_settings().redis_url} ({error}). Start it, or run 'make run'."
+        ) from error
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Prepare the database, load exercises, seed the demo, then serve the site with one worker."""
+    _check_redis()
+    create_schema(current_app.extensions["autograder"]["engine"])
+    _load_exercises()
+    with _sessions().begin() as session:
+        created = seed_demo(session)
+    if created:
+        click.echo("\nDemo accounts (shown only this once; keep them):")
+        for email, role, password in created:
+            click.echo(f"  {role:8} {email:20} password: {password}")
+        click.echo("")
+    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
+    click.echo(f"Site: http://{host}:{port}/   (Ctrl-C stops the site and the worker)")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        # Ctrl-C reaches the worker too (same process group); it finishes its job and exits.
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.terminate()
+            worker.wait()
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Grade submissions from the queue until stopped."""
+    _check_redis()
+    create_schema(current_app.extensions["autograder"]["engine"])
+    queue = current_app.extensions["autograder"]["queue"]
+    requeued = requeue_waiting(_sessions(), queue)
+    if requeued:
+        click.echo(f"queued again {requeued} submission(s) that were waiting")
+    # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+
+
+@cli.group("exercises")
+def exercises_group() -> None:
+    """Manage the exercise bank."""
+
+
+@exercises_group.command("load")
+@with_appcontext
+def load_command() -> None:
+    """Load every exercise of the bank into the database; report what changed."""
+    create_schema(current_app.extensions["autograder"]["engine"])
+    if not _load_exercises():
+        sys.exit(1)
+
+
+def _load_exercises() -> bool:
+    """Load the bank, print what changed and what is broken; true when nothing is broken."""
+    bank = _settings().exercises_dir
+    if not bank.is_dir():
+        raise click.ClickException(f"the exercise bank {bank} is not a folder")
+    specs, problems = read_bank(bank)
+    with _sessions().begin() as session:
+        changes = store_specs(session, specs)
+    summary = ", ".join(f"{len(slugs)} {kind}" for kind, slugs in changes.items())
+    click.echo(f"exercises from {bank}: {summary}")
+    for kind in ("added", "changed"):
+        for slug in changes[kind]:
+            click.echo(f"  {kind}: {slug}")
+    for problem in problems:
+        click.echo(f"  not loaded: {problem}", err=True)
+    return not problems
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["learner", "coach", "author", "admin"]))
+@click.option("--password", required=True)
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a user who can log in."""
+    create_schema(current_app.extensions["autograder"]["engine"])
+    try:
+        with _sessions().begin() as session:
+            user = create_user(session, email=email, name=name, role=role, password=password)
+            click.echo(f"created {user.role} {user.email}")
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@with_appcontext
+def create_token_command(email: str) -> None:
+    """Print a new API token for the user with this email."""
+    with _sessions().begin() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        click.echo(create_token(session, user))
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Learners browse the exercises of the sprint, read one, and submit code for it."""
+
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from grader.models import Exercise, Submission
+from grader.submissions import SubmissionRejected, submit
+from web import db_session, queue, settings
+
+bp = Blueprint("exercises", __name__)
+
+
+def exercise_or_404(slug: str) -> Exercise:
+    """The exercise with this slug, or a 404 page."""
+    exercise = db_session().scalar(select(Exercise).where(Exercise.slug == slug))
+    if exercise is None:
+        abort(404, description=f"There is no exercise called '{slug}'.")
+    return exercise
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The exercises of the sprint, week by week, with the learner's best score on each."""
+    exercises = db_session().scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.title)).all()
+    best = _best_scores(current_user.id)
+    weeks = [(week, list(items)) for week, items in groupby(exercises, key=lambda exercise: exercise.week)]
+    return render_template("exercises/index.html", weeks=weeks, best=best)
+
+
+@bp.get("/exercises/<slug>")
+@login_required
+def show(slug: str):
+    """The statement, the editor prefilled with the starter (or the last code sent), and earlier submissions."""
+    exercise = exercise_or_404(slug)
+    history = _history(exercise)
+    code = dict(exercise.starter)
+    if history:
+        code.update({name: text for name, text in history[0].files.items() if name in code})
+    return render_template("exercises/show.html", exercise=exercise, code=code, history=history)
+
+
+@bp.post("/exercises/<slug>/submissions")
+@login_required
+def create_submission(slug: str):
+    """Store the learner's code and queue it for grading; on bad input, explain and keep the code."""
+    exercise = exercise_or_404(slug)
+    files = _files_from_form(exercise)
+    try:
+        submission = submit(
+            db_session(),
+            queue(),
+            learner=current_user,
+            exercise=exercise,
+            files=files,
+            max_file_bytes=settings().max_file_bytes,
+        )
+    except SubmissionRejected as rejected:
+        flash(rejected.message, "error")
+        code = {name: _as_text(files.get(name, "")) for name in exercise.files}
+        page = render_template("exercises/show.html", exercise=exercise, code=code, history=_history(exercise))
+        return page, rejected.http_status
+    return redirect(url_for("submissions.show", submission_id=submission.id))
+
+
+def _files_from_form(exercise: Exercise) -> dict[str, str | bytes]:
+    """Uploaded files win over the editor; the editor's text is used for files not uploaded."""
+    files: dict[str, str | bytes] = {}
+    for upload in request.files.getlist("upload"):
+        if upload.filename:
+            files[upload.filename] = upload.read()
+    for name in exercise.files:
+        text = request.form.get(f"code:{name}")
+        if name not in files and text is not None:
+            files[name] = text
+    return files
+
+
+def _as_text(content: str | bytes) -> str:
+    return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
+
+
+def _history(exercise: Exercise) -> list[Submission]:
+    return (
+        db_session()
+        .scalars(
+            select(Submission)
+            .where(Submission.user_id == current_user.id, Submission.exercise_id == exercise.id)
+            .order_by(Submission.id.desc())
+        )
+        .all()
+    )
+
+
+def _best_scores(user_id: int) -> dict[int, float]:
+    rows = db_session().execute(
+        select(Submission.exercise_id, func.max(Submission.score))
+        .where(Submission.user_id == user_id)
+        .group_by(Submission.exercise_id)
+    )
+    return {exercise_id: score for exercise_id, score in rows if score is not None}

@@ -1,0 +1,21 @@
+// Fetch the result part of the submission page until grading is done.
+(function () {
+  const box = document.getElementById("result");
+  if (!box) return;
+  let delay = 500;
+  async function poll() {
+    try {
+      const response = await fetch(box.dataset.url, { headers: { Accept: "text/html" } });
+      if (response.ok) {
+        box.innerHTML = await response.text();
+        const section = box.querySelector(".result");
+        if (section && section.dataset.status === "graded") return;
+      }
+    } catch (error) {
+      // The network hiccuped; try again a little later.
+    }
+    delay = Math.min(delay * 1.5, 3000);
+    setTimeout(poll, delay);
+  }
+  setTimeout(poll, delay);
+})();

@@ -1,0 +1,36 @@
+"""A learner's submission page, which follows grading until the result is there."""
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+
+from grader.models import Role, Submission
+from web import db_session
+
+bp = Blueprint("submissions", __name__)
+
+STAFF_ROLES = frozenset({Role.COACH, Role.AUTHOR, Role.ADMIN})
+"""Roles that may read any learner's submissions."""
+
+
+def visible_submission(submission_id: int, user) -> Submission:
+    """The submission if this user may see it; 404 otherwise, so others' ids reveal nothing."""
+    submission = db_session().get(Submission, submission_id)
+    if submission is None or (submission.user_id != user.id and user.role not in STAFF_ROLES):
+        abort(404, description="There is no such submission.")
+    return submission
+
+
+@bp.get("/submissions/<int:submission_id>")
+@login_required
+def show(submission_id: int):
+    """The submitted code and its result; the page refreshes the result until grading is done."""
+    submission = visible_submission(submission_id, current_user)
+    return render_template("submissions/show.html", submission=submission)
+
+
+@bp.get("/submissions/<int:submission_id>/result")
+@login_required
+def result(submission_id: int):
+    """Only the result part of the page, fetched again and again by the page while grading runs."""
+    submission = visible_submission(submission_id, current_user)
+    return render_template("submissions/_result.html", submission=submission)
