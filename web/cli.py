@@ -17,6 +17,9 @@ from grader.demo import seed_demo
 from grader.jobs import requeue_waiting
 from web import create_app
 
+WORKER_STOP_SECONDS = 30
+"""Seconds the worker may take to finish its job when the system stops."""
+
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
 def cli() -> None:
@@ -61,11 +64,12 @@ def run_command(host: str, port: int) -> None:
     try:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
-        # Ctrl-C reaches the worker too (same process group); it finishes its job and exits.
+        # SIGTERM asks RQ for a warm shutdown: the job in hand is finished, then the worker exits.
+        worker.terminate()
         try:
-            worker.wait(timeout=30)
+            worker.wait(timeout=WORKER_STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            worker.terminate()
+            worker.kill()
             worker.wait()
 
 

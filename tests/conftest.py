@@ -1,0 +1,92 @@
+"""Fixtures: a real database file, a real Redis queue of its own, real Docker; nothing is faked."""
+
+import uuid
+
+import docker
+import docker.errors
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+
+from grader import jobs
+from grader.catalog import read_bank, store_specs
+from grader.db import create_schema
+from grader.settings import PROJECT_ROOT, load_settings
+from tests.factories import sessions
+from web import create_app
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+"""Redis database used by the tests, apart from the one `make run` uses."""
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Real Redis, or a loud failure: `make test` starts it."""
+    try:
+        Redis.from_url(TEST_REDIS_URL).ping()
+    except RedisError as error:
+        pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL} ({error}); run the tests with `make test`.")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """Real Docker with the sandbox image built, or a loud failure: `make test` provides both."""
+    try:
+        client = docker.from_env()
+        client.ping()
+        client.images.get(load_settings({}).sandbox_image)
+    except (docker.errors.DockerException, OSError) as error:
+        pytest.fail(f"Docker or the sandbox image is missing ({error}); run the tests with `make test`.")
+    return client
+
+
+@pytest.fixture
+def settings_env(tmp_path, redis_url, monkeypatch):
+    """AUTOGRADER_* variables for this test, so the app and the worker read the same settings."""
+    environ = {
+        "AUTOGRADER_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "AUTOGRADER_REDIS_URL": redis_url,
+        "AUTOGRADER_QUEUE_NAME": f"test-{uuid.uuid4().hex[:12]}",
+        "AUTOGRADER_EXERCISES_DIR": str(PROJECT_ROOT / "exercises"),
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    jobs._process_sessions.cache_clear()
+    yield environ
+    jobs._process_sessions.cache_clear()
+
+
+@pytest.fixture
+def app(settings_env):
+    """The web app on a fresh database with the exercise bank loaded."""
+    app = create_app(
+        {"SETTINGS": load_settings(settings_env), "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
+    )
+    create_schema(app.extensions["autograder"]["engine"])
+    specs, problems = read_bank(app.config["SETTINGS"].exercises_dir)
+    assert not problems
+    with sessions(app).begin() as session:
+        store_specs(session, specs)
+    yield app
+    queue = app.extensions["autograder"]["queue"]
+    queue.delete(delete_jobs=True)
+    app.extensions["autograder"]["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A browser without cookies yet."""
+    return app.test_client()
+
+
+@pytest.fixture
+def drain_queue(app):
+    """Run the grading queue to empty in this process with a real RQ worker, as RQ's own tests do."""
+    queue = app.extensions["autograder"]["queue"]
+
+    def drain() -> None:
+        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+
+    return drain

@@ -1,0 +1,89 @@
+"""Reading exercise folders: the bank loads, and each kind of broken folder is refused with its reason."""
+
+import shutil
+
+import pytest
+
+from grader.catalog import ExerciseError, read_bank, read_exercise, store_specs
+from grader.settings import PROJECT_ROOT
+from tests.factories import sessions
+
+BANK = PROJECT_ROOT / "exercises"
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    """A writable copy of one exercise of the bank."""
+
+    def copy(slug="hello-name", name=None):
+        target = tmp_path / (name or slug)
+        shutil.copytree(BANK / slug, target)
+        return target
+
+    return copy
+
+
+def test_the_bank_loads_with_three_week_one_exercises():
+    specs, problems = read_bank(BANK)
+    assert problems == []
+    assert len(specs) >= 3
+    assert all(spec.week == 1 for spec in specs)
+
+
+def test_manifest_lists_visible_tests_first_with_descriptions():
+    spec = read_exercise(BANK / "hello-name")
+    assert [entry["hidden"] for entry in spec.manifest] == [False, True, True]
+    assert spec.manifest[0]["id"] == "tests/visible/test_hello.py::test_greets_amina"
+    assert spec.manifest[1]["description"] == "Works for other names too."
+
+
+def test_version_changes_when_a_test_changes(copy_of):
+    folder = copy_of()
+    before = read_exercise(folder).version
+    (folder / "tests/hidden/test_hello_hidden.py").write_text("def test_new():\n    assert True\n")
+    assert read_exercise(folder).version != before
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda f: (f / "exercise.toml").write_text("title = [unclosed"), "not valid TOML"),
+        (
+            lambda f: (f / "exercise.toml").write_text("colour = 1\n" + (f / "exercise.toml").read_text()),
+            "unknown keys",
+        ),
+        (lambda f: (f / "statement.md").unlink(), "missing"),
+        (lambda f: (f / "solution/hello.py").unlink(), "must hold exactly hello.py"),
+        (lambda f: (f / "starter/extra.py").write_text(""), "must hold exactly hello.py"),
+        (lambda f: (f / "tests/hidden/test_hello_hidden.py").write_text("def test(:\n"), "line 1"),
+        (lambda f: (f / "statement.md").write_bytes(b"\xff\xfe"), "not UTF-8"),
+    ],
+)
+def test_broken_exercises_are_refused_with_a_reason(copy_of, breakage, message):
+    folder = copy_of()
+    breakage(folder)
+    with pytest.raises(ExerciseError, match=message):
+        read_exercise(folder)
+
+
+@pytest.mark.parametrize("name", ["Has Spaces", "dots..up", "UPPER"])
+def test_bad_slugs_are_refused(copy_of, name):
+    with pytest.raises(ExerciseError, match="folder name"):
+        read_exercise(copy_of(name=name))
+
+
+def test_a_broken_folder_does_not_stop_the_others(tmp_path, copy_of):
+    copy_of("hello-name")
+    broken = copy_of("temperature")
+    (broken / "exercise.toml").write_text("week = 'one'")
+    specs, problems = read_bank(tmp_path)
+    assert [spec.slug for spec in specs] == ["hello-name"]
+    assert len(problems) == 1 and problems[0].path == broken / "exercise.toml"
+
+
+def test_loading_twice_changes_nothing(app):
+    specs, _ = read_bank(BANK)
+    with sessions(app).begin() as session:
+        changes = store_specs(session, specs)
+    assert changes["added"] == [] and changes["changed"] == []
+    assert sorted(changes["unchanged"]) == sorted(spec.slug for spec in specs)
