@@ -88,6 +88,10 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> tuple[Verdict, flo
             reason = str(error)
             log.warning("sandbox failed (try %d): %s", try_number + 1, reason)
             continue
+        except Exception as error:  # a bug of ours must not leave the submission running forever
+            reason = f"unexpected {type(error).__name__}"
+            log.exception("grading failed (try %d)", try_number + 1)
+            continue
         return decide(raw, job.manifest, job.limits), raw.seconds
     return infrastructure_failure(job.manifest, reason), None
 

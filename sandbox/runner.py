@@ -55,7 +55,9 @@ def run(
     client: docker.DockerClient | None = None,
 ) -> RawRun:
     """Run the tests against the files in a new container, always removing it afterwards."""
-    client = client or docker_client()
+    if client is None:
+        with contextlib.closing(docker_client()) as own_client:
+            return run(files, tests, limits, image=image, runtime=runtime, client=own_client)
     secret = secrets.token_hex(16)
     job = json.dumps({"secret": secret, "files": dict(files), "tests": dict(tests)}).encode()
     try:
@@ -121,6 +123,7 @@ def _start_and_wait(container, job: bytes, secret: str, limits: Limits) -> RawRu
         pass  # The container may already have died; its state below says why.
     finally:
         stdin.close()
+        raw_socket.close()
     timed_out = False
     exit_code = None
     try:

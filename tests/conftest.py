@@ -39,7 +39,8 @@ def docker_client():
         client.images.get(load_settings({}).sandbox_image)
     except (docker.errors.DockerException, OSError) as error:
         pytest.fail(f"Docker or the sandbox image is missing ({error}); run the tests with `make test`.")
-    return client
+    yield client
+    client.close()
 
 
 @pytest.fixture
