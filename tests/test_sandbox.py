@@ -1,0 +1,67 @@
+"""The sandbox on its own: what a submission can and cannot do inside its container."""
+
+import pytest
+
+from grader.settings import load_settings
+from sandbox.limits import Limits
+from sandbox.runner import run
+
+pytestmark = pytest.mark.integration
+
+IMAGE = load_settings({}).sandbox_image
+
+
+def outcome_of(code: str, test: str) -> dict:
+    """Run one test against one learner file; return the status and message of that test."""
+    raw = run({"solution.py": code}, {"visible/test_it.py": test}, Limits(), image=IMAGE)
+    assert raw.report is not None, raw
+    [result] = raw.report["tests"]
+    return result
+
+
+def test_there_is_no_network(docker_client):
+    code = "import socket\ndef connect():\n    socket.create_connection(('127.0.0.1', 6379), timeout=2)\n"
+    test = (
+        "import pytest\n"
+        "from solution import connect\n"
+        "def test_it():\n"
+        "    with pytest.raises(OSError):\n"
+        "        connect()\n"
+    )
+    assert outcome_of(code, test)["status"] == "passed"
+
+
+def test_runs_as_an_unprivileged_user_on_a_read_only_root(docker_client):
+    code = (
+        "import os\n"
+        "def probe():\n"
+        "    try:\n"
+        "        open('/etc/evil', 'w')\n"
+        "        writable = True\n"
+        "    except OSError:\n"
+        "        writable = False\n"
+        "    return os.getuid(), writable\n"
+    )
+    test = "from solution import probe\ndef test_it():\n    assert probe() == (10001, False)\n"
+    assert outcome_of(code, test)["status"] == "passed"
+
+
+def test_memory_over_the_limit_is_seen_by_the_host(docker_client):
+    raw = run(
+        {"solution.py": "hog = bytearray(512 * 1024 * 1024)\n"},
+        {"visible/test_it.py": "import solution\ndef test_it():\n    pass\n"},
+        Limits(memory_mb=64, wall_seconds=10),
+        image=IMAGE,
+    )
+    assert raw.oom_killed and raw.report is None
+
+
+def test_the_wall_clock_limit_is_kept_by_the_host(docker_client):
+    raw = run(
+        {"solution.py": "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass\n"},
+        {"visible/test_it.py": "import solution\ndef test_it():\n    pass\n"},
+        Limits(wall_seconds=2),
+        image=IMAGE,
+    )
+    assert raw.timed_out and raw.report is None
+    assert raw.seconds < 2 + 3
