@@ -24,7 +24,8 @@ TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 def redis_url() -> str:
     """Real Redis, or a loud failure: `make test` starts it."""
     try:
-        Redis.from_url(TEST_REDIS_URL).ping()
+        with Redis.from_url(TEST_REDIS_URL) as redis:
+            redis.ping()
     except RedisError as error:
         pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL} ({error}); run the tests with `make test`.")
     return TEST_REDIS_URL
@@ -73,6 +74,7 @@ def app(settings_env):
     yield app
     queue = app.extensions["autograder"]["queue"]
     queue.delete(delete_jobs=True)
+    queue.connection.close()
     app.extensions["autograder"]["engine"].dispose()
 
 

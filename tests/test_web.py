@@ -115,6 +115,8 @@ def test_forms_need_a_csrf_token(settings_env, app):
     strict = create_app({"SETTINGS": load_settings(settings_env), "SECRET_KEY": "test", "TESTING": True})
     user = make_user(app)
     response = strict.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    strict.extensions["autograder"]["queue"].connection.close()
+    strict.extensions["autograder"]["engine"].dispose()
     assert response.status_code == 400
     assert "CSRF" in response.text
 

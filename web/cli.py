@@ -1,14 +1,15 @@
 """The `autograder` command: run the system, run a worker, load exercises, manage users and tokens."""
 
+import signal
 import subprocess
 import sys
+import time
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from redis.exceptions import RedisError
 from rq import SimpleWorker
-from werkzeug.serving import run_simple
 
 from grader.accounts import AccountError, create_token, create_user, find_user
 from grader.catalog import read_bank, store_specs
@@ -59,18 +60,38 @@ def run_command(host: str, port: int) -> None:
         for email, role, password in created:
             click.echo(f"  {role:8} {email:20} password: {password}")
         click.echo("")
-    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
+    site = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4"]
+    children = [
+        subprocess.Popen([*site, "--access-logfile", "-", "web:create_app()"]),
+        subprocess.Popen([sys.executable, "-m", "web.cli", "worker"]),
+    ]
     click.echo(f"Site: http://{host}:{port}/   (Ctrl-C stops the site and the worker)")
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same clean stop
     try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("the site or the worker stopped; see the messages above")
+    except KeyboardInterrupt:
+        click.echo("stopping: the worker finishes the submission in hand first")
     finally:
-        # SIGTERM asks RQ for a warm shutdown: the job in hand is finished, then the worker exits.
-        worker.terminate()
+        _stop(children)
+
+
+def _interrupt(_signal, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    """Stop the site and the worker; SIGTERM gives RQ a warm shutdown (the job in hand is finished)."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
         try:
-            worker.wait(timeout=WORKER_STOP_SECONDS)
+            child.wait(timeout=WORKER_STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            child.kill()
+            child.wait()
 
 
 @cli.command("worker")
