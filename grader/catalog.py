@@ -3,6 +3,7 @@
 import ast
 import hashlib
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,15 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FILE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\.py$")
 """Names a learner's file may have: a plain Python module name."""
 
+RESERVED_MODULES = frozenset({"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy"})
+"""Module names the harness and the tests use, which a learner's file must not hide."""
+
 VISIBILITIES = ("visible", "hidden")
 """Sub-folders of tests/, each a visibility of the tests inside."""
 
-KNOWN_KEYS = {"title", "week", "day", "points", "files", "limits"}
+KNOWN_KEYS = {"title", "week", "day", "points", "files", "limits", "isolation"}
+ISOLATIONS = ("process", "in-process")
+"""Where the learner's code runs: its own process under its own user (default), or inside the tests' process."""
 LIMIT_KEYS = {"wall_seconds", "memory_mb"}
 
 
@@ -50,6 +56,7 @@ class ExerciseSpec:
     tests: dict[str, str]
     manifest: list[dict]
     limits: dict
+    isolation: str
     version: str
     solution: dict[str, str] = field(repr=False)
 
@@ -86,6 +93,14 @@ def read_exercise(folder: Path) -> ExerciseSpec:
     if not files or not all(isinstance(name, str) and FILE_NAME_PATTERN.match(name) for name in files):
         raise ExerciseError(meta_path, "files must list the learner's Python files, such as 'hello.py'")
     limits = _read_limits(meta.get("limits", {}), meta_path)
+    isolation = meta.get("isolation", "process")
+    if isolation not in ISOLATIONS:
+        raise ExerciseError(meta_path, f"isolation must be one of: {', '.join(ISOLATIONS)}")
+    shadowing = [name for name in files if name[:-3] in sys.stdlib_module_names or name[:-3] in RESERVED_MODULES]
+    if shadowing:
+        raise ExerciseError(
+            meta_path, f"file names that hide a module Python or the tests need: {', '.join(shadowing)}"
+        )
 
     statement = _read_text(folder / "statement.md")
     starter = _read_files(folder / "starter", files)
@@ -106,6 +121,7 @@ def read_exercise(folder: Path) -> ExerciseSpec:
         tests=tests,
         manifest=manifest,
         limits=limits,
+        isolation=isolation,
         version=_version_of(folder),
         solution=solution,
     )
@@ -129,6 +145,7 @@ def store_specs(session: Session, specs: list[ExerciseSpec]) -> dict[str, list[s
         row.title, row.week, row.day, row.max_score = spec.title, spec.week, spec.day, spec.points
         row.statement, row.files, row.starter = spec.statement, spec.files, spec.starter
         row.tests, row.manifest, row.limits, row.version = spec.tests, spec.manifest, spec.limits, spec.version
+        row.isolation = spec.isolation
     return changes
 
 

@@ -31,6 +31,7 @@ class GradingJob:
     tests: dict[str, str]
     manifest: list[dict]
     limits: Limits
+    isolation: str
     points: float
     version: str
 
@@ -70,6 +71,7 @@ def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> Gr
             tests=dict(exercise.tests),
             manifest=list(exercise.manifest),
             limits=limits_of(exercise, settings.default_limits),
+            isolation=exercise.isolation,
             points=exercise.max_score,
             version=exercise.version,
         )
@@ -82,7 +84,12 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> tuple[Verdict, flo
             time.sleep(RETRY_BASE_SECONDS * 2 ** (try_number - 1))
         try:
             raw = runner.run(
-                job.files, job.tests, job.limits, image=settings.sandbox_image, runtime=settings.sandbox_runtime
+                job.files,
+                job.tests,
+                job.limits,
+                image=settings.sandbox_image,
+                isolation=job.isolation,
+                runtime=settings.sandbox_runtime,
             )
         except runner.SandboxUnavailable as error:
             reason = str(error)

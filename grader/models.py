@@ -112,6 +112,8 @@ class Exercise(Base):
     manifest: Mapped[list] = mapped_column(JSON)
     """Every test the exercise defines: [{id, name, description, hidden}]."""
     limits: Mapped[dict] = mapped_column(JSON)
+    isolation: Mapped[str] = mapped_column(String(16), default="process")
+    """'process': the learner's code runs apart from the tests; 'in-process': inside them (weaker)."""
     version: Mapped[str] = mapped_column(String(16))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

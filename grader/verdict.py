@@ -53,15 +53,16 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
             Outcome.MEMORY, f"Your program used more than the {limits.memory_mb} MB of memory it may use.", manifest
         )
     if raw.timed_out:
-        return _without_results(
-            Outcome.TIMEOUT,
-            f"Your program ran for more than {limits.wall_seconds:g} seconds and was stopped. "
-            "Look for a loop that never ends.",
-            manifest,
-        )
+        return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
     report = raw.report
     if report is None:
         return _without_results(Outcome.ERROR, _stopped_early(raw), manifest)
+    if report.get("load_timeout") is True or report.get("call_timeout") is True:
+        return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
+    if report.get("learner_died") is True:
+        return _without_results(
+            Outcome.ERROR, "Your program stopped itself while the tests were running (os._exit or a kill?).", manifest
+        )
     if not isinstance(report.get("load_error", ""), str | None):
         return _malformed(manifest)
     if report.get("load_error"):
@@ -136,6 +137,13 @@ def _without_results(outcome: Outcome, feedback: str, manifest: list[dict]) -> V
 def _malformed(manifest: list[dict]) -> Verdict:
     return _without_results(
         Outcome.ERROR, "The tests could not finish: your code may have stopped the test run early.", manifest
+    )
+
+
+def _too_slow(limits: Limits) -> str:
+    return (
+        f"Your program ran for more than {limits.wall_seconds:g} seconds and was stopped. "
+        "Look for a loop that never ends."
     )
 
 

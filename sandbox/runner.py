@@ -21,8 +21,8 @@ LABEL = "autograder.sandbox"
 DEADLINE_LABEL = "autograder.deadline"
 """Label holding the Unix time after which the container may be removed by anyone."""
 
-SANDBOX_USER = "10001:10001"
-"""The unprivileged user the harness runs as; it has no entry in /etc/passwd."""
+HARNESS_CAPABILITIES = ["CHOWN", "SETUID", "SETGID"]
+"""All the harness keeps: enough to hand files to two users and become one; gone before tests run."""
 
 DOCKER_TIMEOUT = 30
 """Seconds to wait for the Docker daemon on calls other than the run itself."""
@@ -51,15 +51,24 @@ def run(
     limits: Limits,
     *,
     image: str,
+    isolation: str = "process",
     runtime: str | None = None,
     client: docker.DockerClient | None = None,
 ) -> RawRun:
     """Run the tests against the files in a new container, always removing it afterwards."""
     if client is None:
         with contextlib.closing(docker_client()) as own_client:
-            return run(files, tests, limits, image=image, runtime=runtime, client=own_client)
+            return run(files, tests, limits, image=image, isolation=isolation, runtime=runtime, client=own_client)
     secret = secrets.token_hex(16)
-    job = json.dumps({"secret": secret, "files": dict(files), "tests": dict(tests)}).encode()
+    job = json.dumps(
+        {
+            "secret": secret,
+            "files": dict(files),
+            "tests": dict(tests),
+            "isolation": isolation,
+            "seconds": limits.wall_seconds,
+        }
+    ).encode()
     try:
         container = client.containers.create(image, **container_options(limits, runtime))
     except docker.errors.ImageNotFound as error:
@@ -88,7 +97,7 @@ def container_options(limits: Limits, runtime: str | None) -> dict:
     return {
         "stdin_open": True,
         "network_mode": "none",
-        "user": SANDBOX_USER,
+        "user": "0:0",
         "read_only": True,
         "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.scratch_mb}m,mode=1777"},
         "mem_limit": f"{limits.memory_mb}m",
@@ -96,6 +105,7 @@ def container_options(limits: Limits, runtime: str | None) -> dict:
         "nano_cpus": int(limits.cpus * 1e9),
         "pids_limit": limits.pids,
         "cap_drop": ["ALL"],
+        "cap_add": HARNESS_CAPABILITIES,
         "security_opt": ["no-new-privileges"],
         "ulimits": [
             Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),

@@ -1,23 +1,45 @@
 """Grade one submission inside the sandbox: read the job on stdin, run pytest, print a framed report.
 
-The job is one JSON object on stdin: {"secret": str, "files": {name: text}, "tests": {path: text}}.
-The report is printed last on stdout between two copies of the secret, so the host can tell it
-from anything the learner's code prints. The host trusts nothing here without checking it.
+The job is one JSON object on stdin:
+  {"secret": str, "files": {name: text}, "tests": {path: text}, "isolation": "process"|"in-process",
+   "seconds": float}
+It starts as root with only CHOWN, SETUID and SETGID, lays out the files, starts the learner's
+process as LEARNER_UID, then drops to TESTS_UID for good before any test runs. The learner's
+code never runs in this process (unless the exercise asks for in-process isolation), cannot
+read the tests (mode 0700, another user), and cannot write the report, which goes to the
+original stdout between two copies of the secret. The host still trusts nothing here unchecked.
 """
 
 import json
 import os
+import socket
+import subprocess
 import sys
+import time
 import traceback
 
-WORK_DIR = "/tmp/work"
-"""Where the learner's files and the tests are written (a size-limited tmpfs)."""
+sys.path.insert(0, "/opt/harness")
+
+TESTS_UID = 10001
+"""User that runs pytest and the tests."""
+
+LEARNER_UID = 10002
+"""User that runs the learner's code."""
+
+LEARNER_DIR = "/tmp/learner"
+"""The learner's files; readable by both users, writable by neither."""
+
+TESTS_DIR = "/tmp/tests"
+"""The tests; only TESTS_UID may read them."""
 
 MESSAGE_LIMIT = 1500
 """Characters of a failure message kept per test; the host caps again for display."""
 
 OUTPUT_LIMIT = 2000
 """Characters of captured output kept per test."""
+
+REPORT_MARGIN_SECONDS = 1.5
+"""Time kept back from the run's limit so the report is written before the host kills the container."""
 
 
 def clip(text, limit):
@@ -27,17 +49,28 @@ def clip(text, limit):
     return text[:limit] + "\n… (cut)"
 
 
-def write_files(root, files):
-    """Write each file of the job under root, creating folders as needed."""
+def write_files(root, files, owner, file_mode, dir_mode):
+    """Write each file under root, then hand files and folders to owner (modes first: root has no FOWNER)."""
+    folders = {root}
+    os.makedirs(root, exist_ok=True)
     for name, text in files.items():
         path = os.path.join(root, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        while folder != root:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(path, file_mode)
+        os.chown(path, owner, owner)
+    for folder in sorted(folders, reverse=True):
+        os.chmod(folder, dir_mode)
+        os.chown(folder, owner, owner)
 
 
 def syntax_error_of(root, names):
-    """Compile each learner Python file; describe the first syntax error for a beginner."""
+    """Compile each learner Python file (nothing runs); describe the first syntax error for a beginner."""
     for name in sorted(names):
         if not name.endswith(".py"):
             continue
@@ -56,6 +89,46 @@ def syntax_error_of(root, names):
     return None
 
 
+def start_learner(module_names):
+    """Start the learner's process as LEARNER_UID; return our end of the socket between us."""
+    ours, theirs = socket.socketpair()
+    home = "/tmp/home"
+    os.makedirs(home, mode=0o755, exist_ok=True)
+    os.chown(home, LEARNER_UID, LEARNER_UID)
+    subprocess.Popen(
+        [
+            "/usr/bin/python3",
+            "-I",
+            "-B",
+            "/opt/harness/learner_server.py",
+            str(theirs.fileno()),
+            LEARNER_DIR,
+            *module_names,
+        ],
+        user=LEARNER_UID,
+        group=LEARNER_UID,
+        extra_groups=[],
+        pass_fds=[theirs.fileno()],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=home,
+        env={"HOME": home, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+        start_new_session=True,
+    )
+    theirs.close()
+    return ours
+
+
+def drop_privileges():
+    """Become TESTS_UID for good; setuid from root also clears every capability."""
+    os.setgroups([])
+    os.setgid(TESTS_UID)
+    os.setuid(TESTS_UID)
+    if os.getuid() != TESTS_UID or os.geteuid() != TESTS_UID:
+        raise RuntimeError("could not drop privileges")
+
+
 class Collector:
     """A pytest plugin that records each test's outcome and any collection error."""
 
@@ -70,8 +143,6 @@ class Collector:
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and not report.passed):
             status = report.outcome if report.when == "call" else "error"
-            if report.when == "setup" and report.skipped:
-                status = "skipped"
             self.tests.append(
                 {
                     "id": report.nodeid,
@@ -102,26 +173,16 @@ class Collector:
         return clip(text, MESSAGE_LIMIT)
 
 
-def grade(job):
-    """Run the job's tests against the learner's files and return the report."""
-    write_files(WORK_DIR, job["files"])
-    write_files(os.path.join(WORK_DIR, "tests"), job["tests"])
-    load_error = syntax_error_of(WORK_DIR, job["files"])
-    if load_error:
-        return {"load_error": load_error, "tests": [], "collection_errors": []}
-
+def run_pytest(collector):
     import pytest
 
-    sys.path.insert(0, WORK_DIR)
-    os.chdir(WORK_DIR)
-    collector = Collector()
     pytest.main(
         [
-            os.path.join(WORK_DIR, "tests"),
+            TESTS_DIR,
             "-c",
             "/opt/harness/pytest.ini",
             "--rootdir",
-            WORK_DIR,
+            "/tmp",
             "-p",
             "no:cacheprovider",
             "--import-mode=importlib",
@@ -131,16 +192,61 @@ def grade(job):
         ],
         plugins=[collector],
     )
-    return {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}
+
+
+def grade(job, started):
+    """Run the job's tests against the learner's files and return the report."""
+    files, isolation = job["files"], job.get("isolation", "process")
+    deadline = started + max(0.5, float(job.get("seconds", 10)) - REPORT_MARGIN_SECONDS)
+    write_files(LEARNER_DIR, files, 0, 0o644, 0o755)
+    write_files(TESTS_DIR, job["tests"], TESTS_UID, 0o600, 0o700)
+    load_error = syntax_error_of(LEARNER_DIR, files)
+    if load_error:
+        return {"load_error": load_error, "tests": [], "collection_errors": []}
+    module_names = sorted(name[:-3] for name in files if name.endswith(".py"))
+
+    channel = None
+    if isolation == "process":
+        sock = start_learner(module_names)
+        drop_privileges()
+        import proxy
+
+        channel = proxy.Channel(sock, deadline)
+        try:
+            loaded = channel.ready()
+        except proxy.LearnerTimeout:
+            return {"load_timeout": True, "tests": [], "collection_errors": []}
+        except proxy.LearnerGone as gone:
+            return {"load_error": str(gone), "tests": [], "collection_errors": []}
+        if loaded.get("load_error"):
+            error = loaded["load_error"]
+            where = f" ({error.get('where')})" if isinstance(error, dict) and error.get("where") else ""
+            text = f"{error.get('type')}: {error.get('message')}{where}" if isinstance(error, dict) else str(error)
+            return {"load_error": clip(text, MESSAGE_LIMIT), "tests": [], "collection_errors": []}
+        proxy.install(channel, module_names)
+    else:
+        drop_privileges()
+        sys.path.insert(0, LEARNER_DIR)
+
+    os.chdir("/tmp")
+    collector = Collector()
+    run_pytest(collector)
+    report = {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}
+    if channel is not None:
+        report["call_timeout"] = channel.timed_out
+        report["learner_died"] = channel.died
+    return report
 
 
 def main():
     """Read the job, grade it, and print the framed report on the original stdout."""
+    started = time.monotonic()
     report_fd = os.dup(1)
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     secret = job["secret"]
+    del job["secret"]
     try:
-        report = grade(job)
+        report = grade(job, started)
     except BaseException:
         report = {"harness_error": clip(traceback.format_exc(), MESSAGE_LIMIT)}
     framed = "\n" + secret + json.dumps(report) + secret + "\n"
