@@ -20,7 +20,9 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FILE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\.py$")
 """Names a learner's file may have: a plain Python module name."""
 
-RESERVED_MODULES = frozenset({"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy"})
+RESERVED_MODULES = frozenset(
+    {"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy", "sitecustomize", "usercustomize"}
+)
 """Module names the harness and the tests use, which a learner's file must not hide."""
 
 VISIBILITIES = ("visible", "hidden")
@@ -106,7 +108,7 @@ def read_exercise(folder: Path) -> ExerciseSpec:
     starter = _read_files(folder / "starter", files)
     solution = _read_files(folder / "solution", files)
     tests = _read_tests(folder / "tests")
-    manifest = [entry for path, source in tests.items() for entry in _manifest_of(folder, path, source)]
+    manifest = [entry for path, source in tests.items() for entry in manifest_of(folder, path, source)]
     if not manifest:
         raise ExerciseError(folder / "tests", "no test functions (def test_…) found")
     return ExerciseSpec(
@@ -212,7 +214,7 @@ def _read_tests(folder: Path) -> dict[str, str]:
     return tests
 
 
-def _manifest_of(folder: Path, path: str, source: str) -> list[dict]:
+def manifest_of(folder: Path, path: str, source: str) -> list[dict]:
     """List the tests a file defines, as pytest will name them, with their descriptions."""
     try:
         tree = ast.parse(source, filename=path)

@@ -40,6 +40,9 @@ class Settings:
     max_file_bytes: int = 64_000
     """Largest file a learner may submit (AUTOGRADER_MAX_FILE_BYTES)."""
 
+    submissions_per_minute: int = 10
+    """Submissions one learner may send in a minute before being asked to wait (AUTOGRADER_SUBMISSIONS_PER_MINUTE)."""
+
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
@@ -59,6 +62,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ("sandbox_image", str),
         ("sandbox_runtime", str),
         ("max_file_bytes", int),
+        ("submissions_per_minute", int),
         ("grading_attempts", int),
     ):
         raw = environ.get(f"AUTOGRADER_{name.upper()}")

@@ -1,11 +1,13 @@
 """Accept a learner's files for an exercise: check them, store them, then queue them for grading."""
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from rq import Queue
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.models import Exercise, Status, Submission, User
+from grader.models import Exercise, Status, Submission, User, utcnow
 from grader.queue import enqueue_grading
 
 
@@ -51,6 +53,18 @@ def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_b
     return checked
 
 
+def check_pace(session: Session, learner: User, per_minute: int) -> None:
+    """Refuse a learner's submission when they have sent per_minute in the last minute."""
+    since = utcnow() - timedelta(minutes=1)
+    recent = session.scalar(select(func.count()).where(Submission.user_id == learner.id, Submission.created_at > since))
+    if recent >= per_minute:
+        raise SubmissionRejected(
+            f"You have sent {recent} submissions in the last minute. Read the last result, "
+            "change your code, and submit again in a minute.",
+            429,
+        )
+
+
 def submit(
     session: Session,
     queue: Queue,
@@ -59,12 +73,15 @@ def submit(
     exercise: Exercise,
     files: Mapping[str, str | bytes],
     max_file_bytes: int,
+    per_minute: int,
 ) -> Submission:
     """Store a checked submission, commit it, then queue its first grading attempt by id."""
+    checked = check_files(exercise, files, max_file_bytes)
+    check_pace(session, learner, per_minute)
     submission = Submission(
         user_id=learner.id,
         exercise_id=exercise.id,
-        files=check_files(exercise, files, max_file_bytes),
+        files=checked,
         status=Status.QUEUED,
         attempt=1,
         max_score=exercise.max_score,

@@ -14,6 +14,7 @@ OUTPUT_LIMIT = 500
 """Characters of a test's captured output shown to the learner."""
 
 PARAMETER_SUFFIX = re.compile(r"\[.*\]$")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -162,4 +163,6 @@ def _essence(longrepr: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
+    """Cut text to limit and make control characters (NUL, terminal escapes) visible and harmless."""
+    text = CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", text)
     return text if len(text) <= limit else text[:limit] + " … (cut)"

@@ -32,3 +32,13 @@ def make_token(app, user) -> str:
     """A new API token for the user."""
     with app.extensions["autograder"]["sessions"].begin() as session:
         return create_token(session, session.merge(user))
+
+
+def multipart(files: list[tuple[str, bytes]], field: str = "upload") -> tuple[bytes, str]:
+    """A multipart body built in memory; the test client would spool a large one to a file it never closes."""
+    parts = [
+        b'--x\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n\r\n%s\r\n'
+        % (field.encode(), name.encode(), content)
+        for name, content in files
+    ]
+    return b"".join(parts) + b"--x--\r\n", "multipart/form-data; boundary=x"

@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 
 from grader.models import Submission
-from tests.factories import PASSWORD, login, make_user, sessions
+from tests.factories import PASSWORD, login, make_user, multipart, sessions
 from web import create_app
 
 
@@ -97,10 +97,8 @@ def test_a_file_over_the_size_limit_is_refused(app, client):
 
 def test_a_request_over_the_body_limit_is_refused(app, client):
     login(client, make_user(app))
-    # A body encoded by hand: the test client would spool a large form to a file it never closes.
-    part = b'--x\r\nContent-Disposition: form-data; name="upload"; filename="hello.py"\r\n\r\n'
-    huge = part + b"#" * 3_000_000 + b"\r\n--x--\r\n"
-    submit_and_expect(app, client, huge, 413, "Too Large", "multipart/form-data; boundary=x")
+    huge, content_type = multipart([("hello.py", b"#" * 3_000_000)])
+    submit_and_expect(app, client, huge, 413, "Too Large", content_type)
 
 
 def test_bytes_that_are_not_utf8_are_refused_and_the_code_kept(app, client):

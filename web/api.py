@@ -46,6 +46,7 @@ def create_submission(slug: str):
             exercise=exercise,
             files=body["files"],
             max_file_bytes=settings().max_file_bytes,
+            per_minute=settings().submissions_per_minute,
         )
     except SubmissionRejected as rejected:
         abort(rejected.http_status, description=rejected.message)

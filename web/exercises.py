@@ -57,6 +57,7 @@ def create_submission(slug: str):
             exercise=exercise,
             files=files,
             max_file_bytes=settings().max_file_bytes,
+            per_minute=settings().submissions_per_minute,
         )
     except SubmissionRejected as rejected:
         flash(rejected.message, "error")

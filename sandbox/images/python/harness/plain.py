@@ -5,8 +5,11 @@ isinstance, so a subclass with a forged __eq__ cannot cross. Decoding builds onl
 """
 
 import base64
-import json
 import math
+from json import dumps as _json_dumps
+from json import loads as _json_loads
+
+# Bound at import, before any learner code runs: patching json.dumps later changes nothing here.
 
 MAX_DEPTH = 50
 """Deepest nesting of containers that may cross."""
@@ -33,13 +36,13 @@ def decode(data):
 
 def dumps(message) -> bytes:
     """A message as compact UTF-8 JSON."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _json_dumps(message, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def loads(raw: bytes):
     """A message from UTF-8 JSON; raise NotPlain if it is not."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        return _json_loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise NotPlain(f"not a valid message: {error}") from None
 

@@ -38,6 +38,11 @@ MESSAGE_LIMIT = 1500
 OUTPUT_LIMIT = 2000
 """Characters of captured output kept per test."""
 
+RESERVED_MODULES = frozenset(
+    {"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy", "sitecustomize", "usercustomize"}
+)
+"""Module names the harness and pytest use; a learner's file with such a name is not loaded."""
+
 REPORT_MARGIN_SECONDS = 1.5
 """Time kept back from the run's limit so the report is written before the host kills the container."""
 
@@ -187,8 +192,6 @@ def run_pytest(collector):
             "no:cacheprovider",
             "--import-mode=importlib",
             "-q",
-            "--no-header",
-            "-rN",
         ],
         plugins=[collector],
     )
@@ -203,7 +206,12 @@ def grade(job, started):
     load_error = syntax_error_of(LEARNER_DIR, files)
     if load_error:
         return {"load_error": load_error, "tests": [], "collection_errors": []}
-    module_names = sorted(name[:-3] for name in files if name.endswith(".py"))
+    # A file named like a module of Python or of the harness is never imported as the learner's.
+    module_names = sorted(
+        name[:-3]
+        for name in files
+        if name.endswith(".py") and name[:-3] not in sys.stdlib_module_names and name[:-3] not in RESERVED_MODULES
+    )
 
     channel = None
     if isolation == "process":
@@ -242,6 +250,10 @@ def main():
     """Read the job, grade it, and print the framed report on the original stdout."""
     started = time.monotonic()
     report_fd = os.dup(1)
+    # Everything else printed here goes nowhere: pytest's terminal output quotes the tests' source.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     secret = job["secret"]
     del job["secret"]
