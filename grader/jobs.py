@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
+from rq import Queue, get_current_job
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.catalog import limits_of
@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 1.0
 """First pause before retrying a run the sandbox failed; it doubles on each retry."""
+
+MAX_ATTEMPTS = 5
+"""Attempts after which a submission is closed as the grader's fault, never the learner's."""
+
+REGRADING_NOTICE = "Not your fault: the grader had a problem running your code. It is being graded again."
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,58 @@ def _process_sessions() -> tuple[Settings, sessionmaker[Session]]:
 def grade_submission(submission_id: int, attempt: int) -> str:
     """Grade one attempt of a submission with this process's settings (the RQ entry point)."""
     settings, sessions = _process_sessions()
-    return grade(sessions, settings, submission_id, attempt)
+    current = get_current_job()
+    queue = Queue(current.origin, connection=current.connection) if current else None
+    return grade(sessions, settings, submission_id, attempt, queue=queue)
 
 
-def grade(sessions: sessionmaker[Session], settings: Settings, submission_id: int, attempt: int) -> str:
+def grade(
+    sessions: sessionmaker[Session], settings: Settings, submission_id: int, attempt: int, *, queue: Queue | None
+) -> str:
     """Claim the attempt, run it, store its verdict; say what happened in one word."""
     job = _claim(sessions, settings, submission_id, attempt)
     if job is None:
         return "stale"
-    verdict, seconds = _run_with_retries(job, settings)
-    return "graded" if _store(sessions, submission_id, attempt, job, verdict, seconds) else "stale"
+    try:
+        raw = _run_with_retries(job, settings)
+    except runner.SandboxUnavailable as error:
+        return _retry_later(sessions, queue, submission_id, attempt, str(error))
+    verdict = decide(raw, job.manifest, job.limits)
+    with sessions.begin() as session:
+        submission = _current(session, submission_id, attempt)
+        if submission is None:
+            return "stale"
+        apply_verdict(submission, verdict, points=job.points, version=job.version, seconds=raw.seconds)
+    return "graded"
+
+
+def apply_verdict(submission: Submission, verdict: Verdict, *, points: float, version: str | None, seconds) -> None:
+    """Record a verdict on the submission row and close it."""
+    submission.status = Status.GRADED
+    submission.outcome = verdict.outcome
+    submission.score = verdict.score(points)
+    submission.feedback = verdict.feedback
+    submission.exercise_version = version
+    submission.seconds = seconds
+    submission.graded_at = utcnow()
+    submission.results = [
+        TestResult(
+            position=position,
+            name=test.name,
+            description=test.description,
+            hidden=test.hidden,
+            status=test.status,
+            message=test.message,
+            output=test.output,
+        )
+        for position, test in enumerate(verdict.tests)
+    ]
+
+
+def give_up(submission: Submission, reason: str) -> None:
+    """Close a submission the grader could not run after every attempt, charging the learner nothing."""
+    verdict = infrastructure_failure(submission.exercise.manifest, reason)
+    apply_verdict(submission, verdict, points=submission.max_score, version=None, seconds=None)
 
 
 def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> GradingJob | None:
@@ -77,13 +124,21 @@ def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> Gr
         )
 
 
-def _run_with_retries(job: GradingJob, settings: Settings) -> tuple[Verdict, float | None]:
-    reason = ""
+def _current(session: Session, submission_id: int, attempt: int) -> Submission | None:
+    """The submission if this attempt still owns it; a reconciler may have started a newer one."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.attempt != attempt or submission.status != Status.RUNNING:
+        return None
+    return submission
+
+
+def _run_with_retries(job: GradingJob, settings: Settings) -> runner.RawRun:
+    """Run in the sandbox, retrying with backoff when the sandbox itself fails."""
     for try_number in range(settings.grading_attempts):
         if try_number:
             time.sleep(RETRY_BASE_SECONDS * 2 ** (try_number - 1))
         try:
-            raw = runner.run(
+            return runner.run(
                 job.files,
                 job.tests,
                 job.limits,
@@ -92,50 +147,27 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> tuple[Verdict, flo
                 runtime=settings.sandbox_runtime,
             )
         except runner.SandboxUnavailable as error:
-            reason = str(error)
-            log.warning("sandbox failed (try %d): %s", try_number + 1, reason)
-            continue
+            failure = error
+            log.warning("sandbox failed (try %d): %s", try_number + 1, error)
         except Exception as error:  # a bug of ours must not leave the submission running forever
-            reason = f"unexpected {type(error).__name__}"
+            failure = runner.SandboxUnavailable(f"unexpected {type(error).__name__}: {error}")
             log.exception("grading failed (try %d)", try_number + 1)
-            continue
-        return decide(raw, job.manifest, job.limits), raw.seconds
-    return infrastructure_failure(job.manifest, reason), None
+    raise failure
 
 
-def _store(sessions, submission_id: int, attempt: int, job: GradingJob, verdict: Verdict, seconds) -> bool:
+def _retry_later(sessions, queue: Queue | None, submission_id: int, attempt: int, reason: str) -> str:
+    """Give the submission a new attempt (or give up after MAX_ATTEMPTS), telling the learner it is not their fault."""
     with sessions.begin() as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None or submission.attempt != attempt or submission.status != Status.RUNNING:
-            return False
-        submission.status = Status.GRADED
-        submission.outcome = verdict.outcome
-        submission.score = verdict.score(job.points)
-        submission.feedback = verdict.feedback
-        submission.exercise_version = job.version
-        submission.seconds = seconds
-        submission.graded_at = utcnow()
-        submission.results = [
-            TestResult(
-                position=position,
-                name=test.name,
-                description=test.description,
-                hidden=test.hidden,
-                status=test.status,
-                message=test.message,
-                output=test.output,
-            )
-            for position, test in enumerate(verdict.tests)
-        ]
-        return True
-
-
-def requeue_waiting(sessions: sessionmaker[Session], queue) -> int:
-    """Queue again every submission still waiting, as after Redis lost its jobs; return how many."""
-    with sessions() as session:
-        waiting = session.execute(
-            select(Submission.id, Submission.attempt).where(Submission.status == Status.QUEUED)
-        ).all()
-    for submission_id, attempt in waiting:
-        enqueue_grading(queue, submission_id, attempt)
-    return len(waiting)
+        submission = _current(session, submission_id, attempt)
+        if submission is None:
+            return "stale"
+        if submission.attempt >= MAX_ATTEMPTS or queue is None:
+            give_up(submission, reason)
+            return "given up"
+        submission.attempt += 1
+        submission.status = Status.QUEUED
+        submission.started_at = None
+        submission.feedback = REGRADING_NOTICE
+        next_attempt = submission.attempt
+    enqueue_grading(queue, submission_id, next_attempt)
+    return "requeued"

@@ -39,8 +39,10 @@ class Verdict:
     feedback: str
     tests: tuple[TestVerdict, ...]
 
-    def score(self, points: float) -> float:
-        """Points earned: a share of the points for each passed test, none unless the code ran."""
+    def score(self, points: float) -> float | None:
+        """Points earned: a share for each passed test; none unless the code ran; no score at all if we failed."""
+        if self.outcome == Outcome.INFRASTRUCTURE:
+            return None
         if self.outcome not in (Outcome.PASSED, Outcome.FAILED) or not self.tests:
             return 0.0
         passed = sum(test.status == TestStatus.PASSED for test in self.tests)
@@ -91,8 +93,8 @@ def infrastructure_failure(manifest: list[dict], reason: str) -> Verdict:
     """The verdict when the sandbox itself failed every try: not the learner's fault."""
     return _without_results(
         Outcome.INFRASTRUCTURE,
-        "Not your fault: the grader had a problem and could not run your code. "
-        f"Your submission is kept and a coach has been told. ({reason})",
+        "Not your fault: the grader had a problem and could not run your code, so this counts for nothing. "
+        f"Your code is kept; please submit it again later. ({reason})",
         manifest,
     )
 

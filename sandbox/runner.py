@@ -24,6 +24,9 @@ DEADLINE_LABEL = "autograder.deadline"
 HARNESS_CAPABILITIES = ["CHOWN", "SETUID", "SETGID"]
 """All the harness keeps: enough to hand files to two users and become one; gone before tests run."""
 
+DOCKER_API_VERSION = "1.41"
+"""Docker Engine API spoken (Engine 20.10 and newer): fixed, so no call is spent asking the daemon."""
+
 DOCKER_TIMEOUT = 30
 """Seconds to wait for the Docker daemon on calls other than the run itself."""
 
@@ -59,6 +62,7 @@ def run(
     if client is None:
         with contextlib.closing(docker_client()) as own_client:
             return run(files, tests, limits, image=image, isolation=isolation, runtime=runtime, client=own_client)
+    _remove_pending(client)
     secret = secrets.token_hex(16)
     job = json.dumps(
         {
@@ -86,7 +90,7 @@ def run(
 def docker_client() -> docker.DockerClient:
     """Connect to the Docker daemon named by the environment, or say it is unreachable."""
     try:
-        return docker.from_env(timeout=DOCKER_TIMEOUT)
+        return docker.from_env(timeout=DOCKER_TIMEOUT, version=DOCKER_API_VERSION)
     except docker.errors.DockerException as error:
         raise SandboxUnavailable(f"the Docker daemon is not reachable: {error}") from error
 
@@ -175,7 +179,23 @@ def extract_report(output: str, secret: str) -> tuple[dict | None, str, str]:
     return report, "", rest
 
 
+_pending_removal: set[str] = set()
+"""Ids of containers this process failed to remove (the daemon was down); removed on the next run."""
+
+
 def _remove(container) -> None:
-    """Remove the container; a reaper catches it later if the daemon is gone."""
-    with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
+    """Remove the container; if the daemon is gone, remember it for the next run (the reaper is the backstop)."""
+    try:
         container.remove(force=True)
+        _pending_removal.discard(container.id)
+    except docker.errors.NotFound:
+        _pending_removal.discard(container.id)
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        _pending_removal.add(container.id)
+
+
+def _remove_pending(client: docker.DockerClient) -> None:
+    for container_id in list(_pending_removal):
+        with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
+            client.api.remove_container(container_id, force=True)
+            _pending_removal.discard(container_id)

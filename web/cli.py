@@ -12,10 +12,10 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from grader.accounts import AccountError, create_token, create_user, find_user
+from grader.caretaker import Caretaker
 from grader.catalog import read_bank, store_specs
 from grader.db import create_schema
 from grader.demo import seed_demo
-from grader.jobs import requeue_waiting
 from web import create_app
 
 WORKER_STOP_SECONDS = 30
@@ -102,9 +102,10 @@ def worker_command(burst: bool) -> None:
     _check_redis()
     create_schema(current_app.extensions["autograder"]["engine"])
     queue = current_app.extensions["autograder"]["queue"]
-    requeued = requeue_waiting(_sessions(), queue)
-    if requeued:
-        click.echo(f"queued again {requeued} submission(s) that were waiting")
+    caretaker = Caretaker(_sessions(), queue)
+    caretaker.run_once()
+    if not burst:
+        caretaker.start()
     # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
     SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
 

@@ -1,0 +1,73 @@
+"""Find submissions the queue lost or a dead worker left running, and queue them again.
+
+The database is the truth: a submission stays queued or running until its verdict is stored.
+Each new try gets a new attempt number, so a late result from an older try is never stored.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from rq import Queue
+from rq.job import JobStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.jobs import MAX_ATTEMPTS, give_up
+from grader.models import Status, Submission, utcnow
+from grader.queue import enqueue_grading
+
+LEASE_SECONDS = 180
+"""Seconds a try may stay running before it is presumed dead (longer than any exercise's limit)."""
+
+QUEUED_GRACE_SECONDS = 30
+"""Seconds a queued submission may wait before its job in Redis is looked for."""
+
+LIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What one pass did."""
+
+    requeued: list[int]
+    given_up: list[int]
+
+
+def reconcile(
+    sessions: sessionmaker[Session],
+    queue: Queue,
+    *,
+    lease_seconds: float = LEASE_SECONDS,
+    queued_grace_seconds: float = QUEUED_GRACE_SECONDS,
+) -> Reconciled:
+    """Queue again what is stuck: running past its lease, or queued with no live job in Redis."""
+    now = utcnow()
+    requeued, given_up = [], []
+    with sessions.begin() as session:
+        overdue = (Submission.status == Status.RUNNING) & (
+            Submission.started_at < now - timedelta(seconds=lease_seconds)
+        )
+        waiting = (Submission.status == Status.QUEUED) & (
+            Submission.created_at < now - timedelta(seconds=queued_grace_seconds)
+        )
+        stuck = session.scalars(select(Submission).where(overdue | waiting).with_for_update()).all()
+        for submission in stuck:
+            if submission.status == Status.QUEUED and _job_is_live(queue, submission):
+                continue
+            if submission.attempt >= MAX_ATTEMPTS:
+                give_up(submission, f"{submission.attempt} attempts failed")
+                given_up.append(submission.id)
+                continue
+            submission.attempt += 1
+            submission.status = Status.QUEUED
+            submission.started_at = None
+            requeued.append((submission.id, submission.attempt))
+    # Enqueue after commit, so a worker that picks the job up finds the new attempt in the row.
+    for submission_id, attempt in requeued:
+        enqueue_grading(queue, submission_id, attempt)
+    return Reconciled([submission_id for submission_id, _ in requeued], given_up)
+
+
+def _job_is_live(queue: Queue, submission: Submission) -> bool:
+    job = queue.fetch_job(f"submission-{submission.id}-{submission.attempt}")
+    return job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES

@@ -1,0 +1,158 @@
+"""Faults of the real services: whatever breaks, each accepted submission is graded exactly once."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from grader.models import Outcome, Status, Submission, TestResult
+from grader.reconciler import reconcile
+from grader.settings import PROJECT_ROOT
+from sandbox.reaper import reap
+from sandbox.runner import DEADLINE_LABEL, LABEL
+from tests.factories import login, make_user, sessions
+
+pytestmark = pytest.mark.integration
+
+CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
+SLOW_CORRECT = "import time\ntime.sleep(2)\n" + CORRECT
+ENSURE_SERVICES = str(PROJECT_ROOT / "scripts" / "ensure-services.sh")
+
+
+@pytest.fixture
+def learner(app, client, docker_client):
+    login(client, make_user(app))
+    return client
+
+
+def submit(client, code=CORRECT) -> int:
+    location = client.post("/exercises/hello-name/submissions", data={"code:hello.py": code}).location
+    return int(location.rsplit("/", 1)[1])
+
+
+def row(app, submission_id) -> Submission:
+    with sessions(app)() as session:
+        return session.get(Submission, submission_id)
+
+
+def wait_for_status(app, submission_id, status, seconds=30) -> None:
+    deadline = time.monotonic() + seconds
+    while row(app, submission_id).status != status:
+        assert time.monotonic() < deadline, f"submission {submission_id} never became {status}"
+        time.sleep(0.1)
+
+
+def assert_graded_once(app, submission_id, outcome=Outcome.PASSED) -> Submission:
+    submission = row(app, submission_id)
+    assert submission.status == Status.GRADED and submission.outcome == outcome
+    with sessions(app)() as session:
+        results = session.scalar(
+            select(func.count()).select_from(TestResult).where(TestResult.submission_id == submission_id)
+        )
+    assert results == 3  # one row per test of hello-name: stored once, never twice
+    return submission
+
+
+def assert_no_container_left(docker_client) -> None:
+    assert docker_client.containers.list(all=True, filters={"label": LABEL}) == []
+
+
+def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
+    submission_id = submit(learner, SLOW_CORRECT)
+    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], stderr=subprocess.DEVNULL)
+    try:
+        wait_for_status(app, submission_id, Status.RUNNING)
+        time.sleep(0.5)  # let the container start
+    finally:
+        worker.kill()
+        worker.wait()
+    # The dead worker's container outlives it; the reaper removes it once its deadline has passed.
+    assert reap(docker_client, now=time.time() + 3600) == 1
+    queue = app.extensions["autograder"]["queue"]
+    assert reconcile(sessions(app), queue, lease_seconds=0).requeued == [submission_id]
+    drain_queue()
+    assert assert_graded_once(app, submission_id).attempt == 2
+    assert_no_container_left(docker_client)
+
+
+def test_redis_restarted_and_emptied_while_submissions_wait(app, learner, drain_queue, docker_client):
+    waiting = [submit(learner) for _ in range(3)]
+    redis = app.extensions["autograder"]["queue"].connection
+    redis.flushdb()
+    redis.shutdown(nosave=True)
+    subprocess.run([ENSURE_SERVICES], check=True, capture_output=True)
+    queue = app.extensions["autograder"]["queue"]
+    assert queue.count == 0  # the jobs are gone; the database still has the submissions
+    assert sorted(reconcile(sessions(app), queue, queued_grace_seconds=0).requeued) == waiting
+    drain_queue()
+    for submission_id in waiting:
+        assert_graded_once(app, submission_id)
+    assert_no_container_left(docker_client)
+
+
+def test_docker_daemon_restarted_mid_run(app, learner, drain_queue, docker_client):
+    submission_id = submit(learner, SLOW_CORRECT)
+
+    def restart_docker():
+        wait_for_status(app, submission_id, Status.RUNNING)
+        time.sleep(0.5)
+        pid = int(Path("/var/run/docker.pid").read_text())
+        os.kill(pid, signal.SIGTERM)
+        while Path(f"/proc/{pid}").exists():
+            time.sleep(0.1)
+        subprocess.run([ENSURE_SERVICES], check=True, capture_output=True)
+
+    restarter = threading.Thread(target=restart_docker)
+    restarter.start()
+    drain_queue()
+    restarter.join()
+    submission = assert_graded_once(app, submission_id)
+    assert submission.score == 10.0  # the learner is never charged for our failure
+    assert submission.attempt >= 1
+    assert_no_container_left(docker_client)
+
+
+def test_a_container_left_behind_is_reaped(docker_client):
+    image = docker_client.images.get("autograder-python:latest")
+    expired = docker_client.containers.create(image.id, labels={LABEL: "1", DEADLINE_LABEL: str(int(time.time()) - 1)})
+    current = docker_client.containers.create(
+        image.id, labels={LABEL: "1", DEADLINE_LABEL: str(int(time.time()) + 600)}
+    )
+    try:
+        assert reap(docker_client) == 1
+        remaining = [c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})]
+        assert remaining == [current.id]
+        assert expired.id not in remaining
+    finally:
+        current.remove(force=True)
+
+
+def test_database_briefly_locked(app, learner, drain_queue, docker_client, settings_env):
+    submission_id = submit(learner)
+    database = settings_env["AUTOGRADER_DATABASE_URL"].removeprefix("sqlite:///")
+    locked = threading.Event()
+
+    def hold_lock():
+        connection = sqlite3.connect(database, isolation_level=None)
+        connection.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(2)
+        connection.execute("ROLLBACK")
+        connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    locked.wait()
+    started = time.monotonic()
+    drain_queue()
+    holder.join()
+    assert time.monotonic() - started >= 1.5  # the worker waited for the lock instead of failing
+    assert_graded_once(app, submission_id)
+    assert_no_container_left(docker_client)
