@@ -11,6 +11,7 @@ run: $(INSTALLED) image
 	$(BIN)/autograder run
 
 test: $(INSTALLED) image lint
+	@scripts/ensure-services.sh --gvisor
 	$(BIN)/pytest
 
 lint: $(INSTALLED)

@@ -24,11 +24,12 @@ WRONG = "def add(a, b):\n    return a - b\n"
 HIDDEN_MARKER = "expected-value-4711"
 
 
-def grade(code: str, *, extra: dict | None = None, tests: dict | None = None, isolation="process"):
+def grade(code: str, *, extra: dict | None = None, tests: dict | None = None, isolation="process", runtime=None):
     """Run the code against the fixture's tests (or others) and decide as the worker does."""
     tests = tests or EXERCISE.tests
     manifest = [entry for path, source in tests.items() for entry in manifest_of(FIXTURE, path, source)]
-    raw = run({"adder.py": code, **(extra or {})}, tests, LIMITS, image=IMAGE, isolation=isolation)
+    files = {"adder.py": code, **(extra or {})}
+    raw = run(files, tests, LIMITS, image=IMAGE, isolation=isolation, runtime=runtime)
     return raw, decide(raw, manifest, LIMITS)
 
 
