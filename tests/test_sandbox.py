@@ -66,3 +66,38 @@ def test_the_wall_clock_limit_is_kept_by_the_host(docker_client):
     )
     assert raw.timed_out and raw.report is None
     assert raw.seconds < 2 + 3
+
+
+def test_tests_can_run_a_program_with_input_and_read_its_output(docker_client):
+    code = "name = input('Your name? ')\nprint(f'Hello, {name}!')\n"
+    test = (
+        "from grading import run_program\n"
+        "def test_it():\n"
+        "    assert run_program('solution', stdin='Ann\\n') == 'Your name? Hello, Ann!\\n'\n"
+    )
+    assert outcome_of(code, test)["status"] == "passed"
+
+
+def test_tests_can_feed_input_to_a_function_and_capture_what_it_prints(docker_client):
+    code = "def ask():\n    age = int(input())\n    print('next year:', age + 1)\n    return age\n"
+    test = (
+        "from grading import given_input\n"
+        "from solution import ask\n"
+        "def test_it(capsys):\n"
+        "    with given_input('41\\n'):\n"
+        "        assert ask() == 41\n"
+        "    assert capsys.readouterr().out == 'next year: 42\\n'\n"
+    )
+    assert outcome_of(code, test)["status"] == "passed"
+
+
+def test_exceptions_cross_as_pythons_own_kinds_with_the_line(docker_client):
+    code = "def divide(a, b):\n    return a / b\n"
+    test = (
+        "import pytest\n"
+        "from solution import divide\n"
+        "def test_it():\n"
+        "    with pytest.raises(ZeroDivisionError, match='solution.py, line 2, in divide'):\n"
+        "        divide(1, 0)\n"
+    )
+    assert outcome_of(code, test)["status"] == "passed"
