@@ -37,7 +37,6 @@ class GradingJob:
     manifest: list[dict]
     limits: Limits
     isolation: str
-    points: float
     version: str
 
 
@@ -71,15 +70,15 @@ def grade(
         submission = _current(session, submission_id, attempt)
         if submission is None:
             return "stale"
-        apply_verdict(submission, verdict, points=job.points, version=job.version, seconds=raw.seconds)
+        apply_verdict(submission, verdict, version=job.version, seconds=raw.seconds)
     return "graded"
 
 
-def apply_verdict(submission: Submission, verdict: Verdict, *, points: float, version: str | None, seconds) -> None:
+def apply_verdict(submission: Submission, verdict: Verdict, *, version: str | None, seconds) -> None:
     """Record a verdict on the submission row and close it."""
     submission.status = Status.GRADED
     submission.outcome = verdict.outcome
-    submission.score = verdict.score(points)
+    submission.score = verdict.score()
     submission.feedback = verdict.feedback
     submission.exercise_version = version
     submission.seconds = seconds
@@ -93,6 +92,7 @@ def apply_verdict(submission: Submission, verdict: Verdict, *, points: float, ve
             status=test.status,
             message=test.message,
             output=test.output,
+            hint=test.hint,
         )
         for position, test in enumerate(verdict.tests)
     ]
@@ -101,7 +101,7 @@ def apply_verdict(submission: Submission, verdict: Verdict, *, points: float, ve
 def give_up(submission: Submission, reason: str) -> None:
     """Close a submission the grader could not run after every attempt, charging the learner nothing."""
     verdict = infrastructure_failure(submission.exercise.manifest, reason)
-    apply_verdict(submission, verdict, points=submission.max_score, version=None, seconds=None)
+    apply_verdict(submission, verdict, version=None, seconds=None)
 
 
 def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> GradingJob | None:
@@ -119,7 +119,6 @@ def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> Gr
             manifest=list(exercise.manifest),
             limits=limits_of(exercise, settings.default_limits),
             isolation=exercise.isolation,
-            points=exercise.max_score,
             version=exercise.version,
         )
 

@@ -102,6 +102,9 @@ class Exercise(Base):
     week: Mapped[int]
     day: Mapped[int] = mapped_column(default=1)
     max_score: Mapped[float]
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    difficulty: Mapped[str] = mapped_column(String(16), default="easy")
+    language: Mapped[str] = mapped_column(String(32), default="python")
     statement: Mapped[str] = mapped_column(Text)
     files: Mapped[list] = mapped_column(JSON)
     """Names of the files a learner submits."""
@@ -110,7 +113,7 @@ class Exercise(Base):
     tests: Mapped[dict] = mapped_column(JSON)
     """Path under tests/ ('visible/test_x.py') → source."""
     manifest: Mapped[list] = mapped_column(JSON)
-    """Every test the exercise defines: [{id, name, description, hidden}]."""
+    """Every test the exercise defines, in order: id, function, name, description, visibility, hint, points, …"""
     limits: Mapped[dict] = mapped_column(JSON)
     isolation: Mapped[str] = mapped_column(String(16), default="process")
     """'process': the learner's code runs apart from the tests; 'in-process': inside them (weaker)."""
@@ -161,4 +164,6 @@ class TestResult(Base):
     status: Mapped[TestStatus] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text, default="")
     """What was expected and what came; empty for hidden tests, whose values stay secret."""
+    hint: Mapped[str] = mapped_column(Text, default="")
+    """The author's hint, shown when a hidden-with-hint test fails."""
     output: Mapped[str] = mapped_column(Text, default="")

@@ -29,6 +29,8 @@ class TestVerdict:
     status: TestStatus
     message: str
     output: str
+    hint: str
+    points: float
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,13 @@ class Verdict:
     feedback: str
     tests: tuple[TestVerdict, ...]
 
-    def score(self, points: float) -> float | None:
-        """Points earned: a share for each passed test; none unless the code ran; no score at all if we failed."""
+    def score(self) -> float | None:
+        """Points of the passed tests; none unless the code ran; no score at all when the grader failed."""
         if self.outcome == Outcome.INFRASTRUCTURE:
             return None
-        if self.outcome not in (Outcome.PASSED, Outcome.FAILED) or not self.tests:
+        if self.outcome not in (Outcome.PASSED, Outcome.FAILED):
             return 0.0
-        passed = sum(test.status == TestStatus.PASSED for test in self.tests)
-        return round(points * passed / len(self.tests), 2)
+        return round(sum(test.points for test in self.tests if test.status == TestStatus.PASSED), 2)
 
 
 def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
@@ -108,14 +109,19 @@ def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
         failing = next(result for result in results if result.get("status") != "passed")
         message, output = str(failing.get("message", "")), str(failing.get("output", ""))
     hidden = bool(entry["hidden"])
+    hint = (
+        entry.get("hint", "") if status != TestStatus.PASSED and entry.get("visibility") == "hidden-with-hint" else ""
+    )
     return TestVerdict(
         name=entry["name"],
         description=entry["description"],
         hidden=hidden,
         status=status,
-        # Hidden tests keep their values secret: the learner learns only pass or fail.
+        # Hidden tests keep their values secret: the learner learns pass or fail, and the author's hint.
         message="" if hidden else _clip(message, MESSAGE_LIMIT),
         output="" if hidden else _clip(output, OUTPUT_LIMIT),
+        hint=hint,
+        points=float(entry.get("points") or 0.0),
     )
 
 
@@ -131,7 +137,16 @@ def _group_by_manifest_id(tests: list) -> dict[str, list[dict]] | None:
 
 def _without_results(outcome: Outcome, feedback: str, manifest: list[dict]) -> Verdict:
     tests = tuple(
-        TestVerdict(entry["name"], entry["description"], bool(entry["hidden"]), TestStatus.NOT_RUN, "", "")
+        TestVerdict(
+            entry["name"],
+            entry["description"],
+            bool(entry["hidden"]),
+            TestStatus.NOT_RUN,
+            "",
+            "",
+            "",
+            float(entry.get("points") or 0.0),
+        )
         for entry in manifest
     )
     return Verdict(outcome, feedback, tests)

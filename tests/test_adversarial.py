@@ -170,7 +170,7 @@ def test_11_a_daemon_dies_with_the_container(docker_client):
 def test_12_killing_every_process_cannot_reach_the_harness_and_scores_nothing():
     raw, verdict = grade("import os, signal\ndef add(a, b):\n    os.kill(-1, signal.SIGKILL)\n    return a + b\n")
     assert raw.report is not None  # the harness runs as another user, so the kill cannot reach it
-    assert verdict.outcome == Outcome.FAILED and verdict.score(10) == 0
+    assert verdict.outcome == Outcome.FAILED and verdict.score() == 0
     assert "ProcessLookupError" in verdict.tests[0].message
 
 

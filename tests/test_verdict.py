@@ -25,14 +25,14 @@ def report(*statuses: str, messages=None) -> dict:
 def test_all_tests_passing_is_a_pass_with_full_score():
     verdict = decide(raw(report("passed", "passed", "passed")), MANIFEST, Limits())
     assert verdict.outcome == Outcome.PASSED
-    assert verdict.score(10) == 10
+    assert verdict.score() == 10
 
 
 def test_one_failure_fails_and_scores_the_share_passed():
     verdict = decide(raw(report("failed", "passed", "passed", messages=["expected 1", "", ""])), MANIFEST, Limits())
     assert verdict.outcome == Outcome.FAILED
     assert verdict.tests[0].status == TestStatus.FAILED and verdict.tests[0].message == "expected 1"
-    assert verdict.score(9) == 6
+    assert verdict.score() == 6.67
 
 
 def test_hidden_tests_never_carry_their_message_or_output():
@@ -46,7 +46,7 @@ def test_timeout_and_memory_come_from_the_host_even_with_a_passing_report():
     passing = report("passed", "passed", "passed")
     assert decide(raw(passing, timed_out=True), MANIFEST, Limits()).outcome == Outcome.TIMEOUT
     assert decide(raw(passing, oom_killed=True), MANIFEST, Limits()).outcome == Outcome.MEMORY
-    assert decide(raw(passing, timed_out=True), MANIFEST, Limits()).score(10) == 0
+    assert decide(raw(passing, timed_out=True), MANIFEST, Limits()).score() == 0
 
 
 def test_missing_or_partial_report_is_an_error_never_a_pass():

@@ -71,7 +71,14 @@ def submission_as_json(submission: Submission) -> dict:
         "max_score": submission.max_score,
         "feedback": submission.feedback,
         "tests": [
-            {"name": r.name, "description": r.description, "status": r.status, "message": r.message, "hidden": r.hidden}
+            {
+                "name": r.name,
+                "description": r.description,
+                "status": r.status,
+                "message": r.message,
+                "hint": r.hint,
+                "hidden": r.hidden,
+            }
             for r in submission.results
         ],
         "created_at": _iso(submission.created_at),
