@@ -140,10 +140,10 @@ def store_specs(session: Session, specs: list[ExerciseSpec]) -> dict[str, list[s
     return changes
 
 
-def limits_of(exercise: Exercise, defaults: Limits) -> Limits:
-    """The sandbox limits of an exercise, its own values over the defaults."""
+def limits_of(own: dict, defaults: Limits) -> Limits:
+    """The sandbox limits of an exercise: its own values (from exercise.toml) over the defaults."""
     values = {key: getattr(defaults, key) for key in Limits.__dataclass_fields__}
-    return Limits(**{**values, **exercise.limits})
+    return Limits(**{**values, **own})
 
 
 class _Reader:
@@ -317,6 +317,11 @@ class _Reader:
         if tests and not manifest and not self.problems:
             self.problem(self.folder / "tests", "no test functions (def test_…) found")
         by_function = {entry["function"]: entry for entry in manifest}
+        # A method of a test class may also be named alone, when no other test has that name.
+        methods = [entry["function"].rsplit("::", 1)[-1] for entry in manifest]
+        for entry, method in zip(manifest, methods, strict=True):
+            if methods.count(method) == 1:
+                by_function.setdefault(method, entry)
         for name, options in settings.items():
             line = _line_of(meta_text, name)
             if name not in by_function:

@@ -117,7 +117,7 @@ def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> Gr
             files=dict(submission.files),
             tests=dict(exercise.tests),
             manifest=list(exercise.manifest),
-            limits=limits_of(exercise, settings.default_limits),
+            limits=limits_of(exercise.limits, settings.default_limits),
             isolation=exercise.isolation,
             version=exercise.version,
         )

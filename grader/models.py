@@ -143,6 +143,8 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     graded_at: Mapped[datetime | None]
+    regrades: Mapped[int] = mapped_column(default=0)
+    """How often the submission was graded again after its exercise changed."""
 
     user: Mapped[User] = relationship()
     exercise: Mapped[Exercise] = relationship()
@@ -167,3 +169,16 @@ class TestResult(Base):
     hint: Mapped[str] = mapped_column(Text, default="")
     """The author's hint, shown when a hidden-with-hint test fails."""
     output: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExerciseCheck(Base):
+    """The last check of an exercise folder: its problems, or none; learners only get versions that passed."""
+
+    __tablename__ = "exercise_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    version: Mapped[str | None] = mapped_column(String(16))
+    ok: Mapped[bool]
+    output: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

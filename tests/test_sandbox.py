@@ -97,7 +97,17 @@ def test_exceptions_cross_as_pythons_own_kinds_with_the_line(docker_client):
         "import pytest\n"
         "from solution import divide\n"
         "def test_it():\n"
-        "    with pytest.raises(ZeroDivisionError, match='solution.py, line 2, in divide'):\n"
+        "    with pytest.raises(ZeroDivisionError, match='^division by zero$') as raised:\n"
         "        divide(1, 0)\n"
+        "    assert raised.value.__notes__ == ['(raised in solution.py, line 2, in divide)']\n"
     )
     assert outcome_of(code, test)["status"] == "passed"
+
+
+def test_an_unexpected_exception_shows_where_it_was_raised(docker_client):
+    code = "def divide(a, b):\n    return a / b\n"
+    test = "from solution import divide\ndef test_it():\n    assert divide(1, 0) == 0\n"
+    result = outcome_of(code, test)
+    assert result["status"] == "failed"
+    assert "ZeroDivisionError: division by zero" in result["message"]
+    assert "raised in solution.py, line 2, in divide" in result["message"]

@@ -13,10 +13,10 @@ from rq import SimpleWorker
 
 from grader.accounts import AccountError, create_token, create_user, find_user
 from grader.caretaker import Caretaker
-from grader.catalog import read_bank, store_specs
 from grader.db import create_schema
 from grader.demo import seed_demo
 from web import create_app
+from web.cli_exercises import exercises_group, load_and_report
 
 WORKER_STOP_SECONDS = 30
 """Seconds the worker may take to finish its job when the system stops."""
@@ -52,7 +52,7 @@ def run_command(host: str, port: int) -> None:
     """Prepare the database, load exercises, seed the demo, then serve the site with one worker."""
     _check_redis()
     create_schema(current_app.extensions["autograder"]["engine"])
-    _load_exercises()
+    load_and_report()
     with _sessions().begin() as session:
         created = seed_demo(session)
     if created:
@@ -110,38 +110,6 @@ def worker_command(burst: bool) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
 
 
-@cli.group("exercises")
-def exercises_group() -> None:
-    """Manage the exercise bank."""
-
-
-@exercises_group.command("load")
-@with_appcontext
-def load_command() -> None:
-    """Load every exercise of the bank into the database; report what changed."""
-    create_schema(current_app.extensions["autograder"]["engine"])
-    if not _load_exercises():
-        sys.exit(1)
-
-
-def _load_exercises() -> bool:
-    """Load the bank, print what changed and what is broken; true when nothing is broken."""
-    bank = _settings().exercises_dir
-    if not bank.is_dir():
-        raise click.ClickException(f"the exercise bank {bank} is not a folder")
-    specs, problems = read_bank(bank)
-    with _sessions().begin() as session:
-        changes = store_specs(session, specs)
-    summary = ", ".join(f"{len(slugs)} {kind}" for kind, slugs in changes.items())
-    click.echo(f"exercises from {bank}: {summary}")
-    for kind in ("added", "changed"):
-        for slug in changes[kind]:
-            click.echo(f"  {kind}: {slug}")
-    for problem in problems:
-        click.echo(f"  not loaded: {problem}", err=True)
-    return not problems
-
-
 @cli.group("users")
 def users_group() -> None:
     """Manage users."""
@@ -179,6 +147,9 @@ def create_token_command(email: str) -> None:
         if user is None:
             raise click.ClickException(f"no user with email {email}")
         click.echo(create_token(session, user))
+
+
+cli.add_command(exercises_group)
 
 
 def main() -> None:

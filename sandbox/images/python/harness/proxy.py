@@ -6,6 +6,7 @@ the exception the learner's code raised. Nothing the learner's code does can rea
 """
 
 import builtins
+import contextlib
 import itertools
 import sys
 import time
@@ -154,14 +155,17 @@ def _rebuilt(error) -> BaseException:
     if type(error) is not dict:
         return LearnerGone("your program sent a broken answer")
     kind, message, where = str(error.get("type")), str(error.get("message")), str(error.get("where") or "")
-    text = f"{message} ({where})" if where else message
     builtin = getattr(builtins, kind, None)
+    rebuilt = None
     if error.get("builtin") is True and isinstance(builtin, type) and issubclass(builtin, Exception):
-        try:
-            return builtin(text)
-        except Exception:
-            pass
-    return LearnerError(f"{kind}: {text}")
+        # Some built-in exceptions take other arguments; those become a LearnerError below.
+        with contextlib.suppress(Exception):
+            rebuilt = builtin(message)  # the message exactly, so tests may compare it
+    if rebuilt is None:
+        rebuilt = LearnerError(f"{kind}: {message}")
+    if where:
+        rebuilt.add_note(f"(raised in {where})")
+    return rebuilt
 
 
 def run_program(module: str, stdin: str = "") -> str:
