@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import os
 import secrets
 import socket
 import time
@@ -17,6 +18,9 @@ from sandbox.limits import Limits
 
 LABEL = "autograder.sandbox"
 """Label carried by every sandbox container, so a reaper can find strays."""
+
+OWNER_LABEL = "autograder.owner"
+"""Label naming the host and process that started the container, as host:pid."""
 
 DEADLINE_LABEL = "autograder.deadline"
 """Label holding the Unix time after which the container may be removed by anyone."""
@@ -95,6 +99,11 @@ def docker_client() -> docker.DockerClient:
         raise SandboxUnavailable(f"the Docker daemon is not reachable: {error}") from error
 
 
+def owner(pid: int | None = None) -> str:
+    """The owner label of containers started by this process (or by the process pid)."""
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+
+
 def container_options(limits: Limits, runtime: str | None) -> dict:
     """The hardened settings of every sandbox container."""
     deadline = int(time.time() + limits.wall_seconds + DOCKER_TIMEOUT)
@@ -116,7 +125,7 @@ def container_options(limits: Limits, runtime: str | None) -> dict:
             Ulimit(name="fsize", soft=limits.file_bytes, hard=limits.file_bytes),
         ],
         "environment": {"HOME": "/tmp", "LANG": "C.UTF-8"},
-        "labels": {LABEL: "1", DEADLINE_LABEL: str(deadline)},
+        "labels": {LABEL: "1", OWNER_LABEL: owner(), DEADLINE_LABEL: str(deadline)},
         "log_config": LogConfig(
             type=LogConfig.types.JSON, config={"max-size": str(limits.output_bytes), "max-file": "1"}
         ),

@@ -3,6 +3,7 @@
 import itertools
 
 from grader.accounts import create_token, create_user
+from sandbox.runner import LABEL, OWNER_LABEL, owner
 
 PASSWORD = "correct horse"
 _numbers = itertools.count(1)
@@ -42,3 +43,8 @@ def multipart(files: list[tuple[str, bytes]], field: str = "upload") -> tuple[by
         for name, content in files
     ]
     return b"".join(parts) + b"--x--\r\n", "multipart/form-data; boundary=x"
+
+
+def my_sandbox_containers(client) -> list:
+    """Sandbox containers started by this test process (other processes may be grading meanwhile)."""
+    return client.containers.list(all=True, filters={"label": [LABEL, f"{OWNER_LABEL}={owner()}"]})

@@ -10,8 +10,8 @@ from grader.settings import load_settings
 from grader.submissions import SubmissionRejected, check_files
 from grader.verdict import decide
 from sandbox.limits import Limits
-from sandbox.runner import LABEL, run
-from tests.factories import login, make_user, multipart
+from sandbox.runner import run
+from tests.factories import login, make_user, multipart, my_sandbox_containers
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ def probe(code: str, assertion: str):
 @pytest.fixture(autouse=True)
 def _docker(docker_client):
     yield
-    assert docker_client.containers.list(all=True, filters={"label": LABEL}) == []  # nothing left behind
+    assert my_sandbox_containers(docker_client) == []  # nothing left behind
 
 
 def test_01_endless_loop_at_import_times_out():

@@ -16,8 +16,8 @@ from grader.models import Outcome, Status, Submission, TestResult
 from grader.reconciler import reconcile
 from grader.settings import PROJECT_ROOT
 from sandbox.reaper import reap
-from sandbox.runner import DEADLINE_LABEL, LABEL
-from tests.factories import login, make_user, sessions
+from sandbox.runner import DEADLINE_LABEL, LABEL, OWNER_LABEL, owner
+from tests.factories import login, make_user, my_sandbox_containers, sessions
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def assert_graded_once(app, submission_id, outcome=Outcome.PASSED) -> Submission
 
 
 def assert_no_container_left(docker_client) -> None:
-    assert docker_client.containers.list(all=True, filters={"label": LABEL}) == []
+    assert my_sandbox_containers(docker_client) == []
 
 
 def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
@@ -74,7 +74,7 @@ def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
         worker.kill()
         worker.wait()
     # The dead worker's container outlives it; the reaper removes it once its deadline has passed.
-    assert reap(docker_client, now=time.time() + 3600) == 1
+    assert reap(docker_client, now=time.time() + 3600, owner=owner(worker.pid)) == 1
     queue = app.extensions["autograder"]["queue"]
     assert reconcile(sessions(app), queue, lease_seconds=0).requeued == [submission_id]
     drain_queue()
@@ -121,13 +121,13 @@ def test_docker_daemon_restarted_mid_run(app, learner, drain_queue, docker_clien
 
 def test_a_container_left_behind_is_reaped(docker_client):
     image = docker_client.images.get("autograder-python:latest")
-    expired = docker_client.containers.create(image.id, labels={LABEL: "1", DEADLINE_LABEL: str(int(time.time()) - 1)})
-    current = docker_client.containers.create(
-        image.id, labels={LABEL: "1", DEADLINE_LABEL: str(int(time.time()) + 600)}
-    )
+    now, me = int(time.time()), owner()
+    labels = {LABEL: "1", OWNER_LABEL: me}
+    expired = docker_client.containers.create(image.id, labels={**labels, DEADLINE_LABEL: str(now - 1)})
+    current = docker_client.containers.create(image.id, labels={**labels, DEADLINE_LABEL: str(now + 600)})
     try:
-        assert reap(docker_client) == 1
-        remaining = [c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})]
+        assert reap(docker_client, owner=me) == 1
+        remaining = [c.id for c in docker_client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={me}"})]
         assert remaining == [current.id]
         assert expired.id not in remaining
     finally:

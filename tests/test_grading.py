@@ -7,8 +7,7 @@ import time
 import pytest
 
 from grader.models import Outcome
-from sandbox.runner import LABEL
-from tests.factories import login, make_token, make_user
+from tests.factories import login, make_token, make_user, my_sandbox_containers
 
 pytestmark = pytest.mark.integration
 
@@ -101,4 +100,4 @@ def test_the_worker_command_grades_what_was_queued(app, learner_client, settings
 
 def test_no_sandbox_container_is_left_behind(learner_client, drain_queue, docker_client):
     submit_and_grade(learner_client, drain_queue, "while True:\n    pass\n")
-    assert docker_client.containers.list(all=True, filters={"label": LABEL}) == []
+    assert my_sandbox_containers(docker_client) == []

@@ -111,3 +111,23 @@ def test_an_unexpected_exception_shows_where_it_was_raised(docker_client):
     assert result["status"] == "failed"
     assert "ZeroDivisionError: division by zero" in result["message"]
     assert "raised in solution.py, line 2, in divide" in result["message"]
+
+
+def test_tests_can_share_a_file_the_learner_reads_but_cannot_change(docker_client):
+    code = (
+        "def count_lines(path):\n"
+        "    with open(path) as handle:\n"
+        "        lines = len(handle.readlines())\n"
+        "    try:\n"
+        "        open(path, 'a').write('x')\n"
+        "        return lines, 'changed'\n"
+        "    except OSError:\n"
+        "        return lines, 'read-only'\n"
+    )
+    test = (
+        "from grading import shared_file\n"
+        "from solution import count_lines\n"
+        "def test_it():\n"
+        "    assert count_lines(shared_file('data.csv', 'a,b\\n1,2\\n')) == (2, 'read-only')\n"
+    )
+    assert outcome_of(code, test)["status"] == "passed"

@@ -8,6 +8,7 @@ the exception the learner's code raised. Nothing the learner's code does can rea
 import builtins
 import contextlib
 import itertools
+import os
 import sys
 import time
 import types
@@ -190,6 +191,23 @@ class given_input:
         _stdin.text = self.saved
 
 
+SHARED_DIR = "/tmp/shared"
+"""Files the tests write for the learner's code to read: the tests' user owns them, everyone may read."""
+
+
+def shared_file(name: str, text: str) -> str:
+    """Write a text file the learner's code can read (not change); return its path."""
+    if "/" in name or name.startswith("."):
+        raise ValueError("give a plain file name")
+    os.makedirs(SHARED_DIR, mode=0o755, exist_ok=True)
+    os.chmod(SHARED_DIR, 0o755)
+    path = os.path.join(SHARED_DIR, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
 def install(channel: Channel, names: list[str]) -> None:
     """Make the learner's modules and the `grading` helpers importable by the tests."""
     for name in names:
@@ -198,5 +216,6 @@ def install(channel: Channel, names: list[str]) -> None:
     helpers = types.ModuleType("grading")
     helpers.run_program = run_program
     helpers.given_input = given_input
+    helpers.shared_file = shared_file
     helpers.LearnerError = LearnerError
     sys.modules["grading"] = helpers
