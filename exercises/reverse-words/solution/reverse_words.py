@@ -1,0 +1,4 @@
+def reverse_words(sentence):
+    words = sentence.split()
+    words.reverse()
+    return " ".join(words)

@@ -1,0 +1,2 @@
+def shout(text, times):
+    return text.strip().upper() + "!" * times

@@ -1,0 +1,3 @@
+def top_three(scores):
+    ordered = sorted(scores, reverse=True)
+    return ordered[:3]

@@ -1,0 +1,77 @@
+"""The authors' page: each exercise with its last check, a preview, and buttons that use the real pipeline."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from grader.bank import regrade
+from grader.catalog import ExerciseInvalid, read_exercise
+from grader.models import Exercise, ExerciseCheck, Role, Submission
+from grader.submissions import SubmissionRejected, submit
+from web import db_session, queue, settings
+from web.auth import roles_required
+from web.exercises import exercise_or_404
+
+bp = Blueprint("authors", __name__, url_prefix="/authors")
+
+AUTHOR_ROLES = (Role.AUTHOR, Role.ADMIN)
+
+
+@bp.get("/")
+@roles_required(*AUTHOR_ROLES)
+def index():
+    """Every exercise, loaded or refused, with the output of its last check."""
+    session = db_session()
+    exercises = {exercise.slug: exercise for exercise in session.scalars(select(Exercise))}
+    checks = {check.slug: check for check in session.scalars(select(ExerciseCheck))}
+    counts = dict(session.execute(select(Submission.exercise_id, func.count()).group_by(Submission.exercise_id)).all())
+    rows = [
+        {"slug": slug, "exercise": exercises.get(slug), "check": checks.get(slug)}
+        for slug in sorted(set(exercises) | set(checks))
+    ]
+    return render_template("authors/index.html", rows=rows, counts=counts)
+
+
+@bp.get("/exercises/<slug>/preview")
+@roles_required(*AUTHOR_ROLES)
+def preview(slug: str):
+    """The exercise page exactly as a learner sees it before their first submission."""
+    exercise = exercise_or_404(slug)
+    return render_template(
+        "exercises/show.html", exercise=exercise, code=dict(exercise.starter), history=[], preview=True
+    )
+
+
+@bp.post("/exercises/<slug>/reference")
+@roles_required(*AUTHOR_ROLES)
+def run_reference(slug: str):
+    """Submit the reference solution from the bank as this author, through the real queue and sandbox."""
+    exercise = exercise_or_404(slug)
+    try:
+        spec = read_exercise(settings().exercises_dir / slug)
+    except (ExerciseInvalid, FileNotFoundError):
+        abort(409, description=f"The folder of '{slug}' cannot be read now; run `autograder exercises check {slug}`.")
+    try:
+        submission = submit(
+            db_session(),
+            queue(),
+            learner=current_user,
+            exercise=exercise,
+            files=spec.solution,
+            max_file_bytes=settings().max_file_bytes,
+            per_minute=settings().submissions_per_minute,
+        )
+    except SubmissionRejected as rejected:
+        flash(rejected.message, "error")
+        return redirect(url_for(".index"))
+    return redirect(url_for("submissions.show", submission_id=submission.id))
+
+
+@bp.post("/exercises/<slug>/regrade")
+@roles_required(*AUTHOR_ROLES)
+def regrade_all(slug: str):
+    """Grade every submission of the exercise again with its current version."""
+    exercise = exercise_or_404(slug)
+    count = regrade(db_session(), queue(), exercise)
+    flash(f"{count} submission(s) of '{exercise.title}' are being graded again with version {exercise.version}.")
+    return redirect(url_for(".index"))
