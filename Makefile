@@ -13,6 +13,7 @@ run: $(INSTALLED) image
 test: $(INSTALLED) image lint
 	@scripts/ensure-services.sh --gvisor
 	$(BIN)/pytest
+	$(BIN)/autograder exercises check
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -126,7 +126,7 @@ def test_check_command_prints_problems_and_fails(bank, docker_client):
     result = run_cli("exercises", "check")
     assert result.exit_code == 1
     assert "the reference solution does not pass" in result.output
-    assert "0 of 1 exercises pass their checks" in result.output
+    assert "exercises: 0 passed, 1 failed" in result.output
 
 
 def test_new_scaffolds_an_exercise_that_passes_its_checks(bank, docker_client):

@@ -50,12 +50,13 @@ def load_command(slugs: tuple[str, ...]) -> None:
 def load_and_report(slugs: list[str] | None = None) -> bool:
     """Load the bank, print what changed and every problem; true when nothing was refused."""
     bank = _bank()
+    click.echo(f"loading exercises from {bank}: new or changed ones are checked in the sandbox first")
     try:
         report = load_bank(_sessions(), _settings(), slugs=slugs or None)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        f"exercises from {bank}: {len(report.added)} added, {len(report.changed)} changed, "
+        f"exercises: {len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.unchanged)} unchanged, {len(report.refused)} refused"
     )
     for kind, slugs_of_kind in (("added", report.added), ("changed", report.changed)):
@@ -83,7 +84,7 @@ def check_command(slugs: tuple[str, ...]) -> None:
     failed = [result for _, result in results if not result.ok]
     for _, result in results:
         click.echo(result.text(), err=not result.ok)
-    click.echo(f"{len(results) - len(failed)} of {len(results)} exercises pass their checks")
+    click.echo(f"exercises: {len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         sys.exit(1)
 
