@@ -23,11 +23,11 @@ def copy_of(tmp_path):
     return copy
 
 
-def test_the_bank_loads_with_three_week_one_exercises():
+def test_the_bank_loads_and_starts_in_week_one():
     specs, problems = read_bank(BANK)
     assert problems == []
     assert len(specs) >= 3
-    assert all(spec.week == 1 for spec in specs)
+    assert min(spec.week for spec in specs) == 1
 
 
 def test_manifest_lists_visible_tests_first_with_descriptions():
@@ -88,3 +88,15 @@ def test_loading_twice_changes_nothing(app):
         changes = store_specs(session, specs)
     assert changes["added"] == [] and changes["changed"] == []
     assert sorted(changes["unchanged"]) == sorted(spec.slug for spec in specs)
+
+
+def test_the_bank_is_a_six_week_curriculum():
+    specs, problems = read_bank(BANK)
+    assert problems == []
+    per_week = {week: [spec for spec in specs if spec.week == week] for week in range(1, 7)}
+    assert len(specs) >= 36
+    assert all(len(exercises) >= 6 for exercises in per_week.values()), {w: len(e) for w, e in per_week.items()}
+    for spec in specs:
+        visibilities = {entry["visibility"] for entry in spec.manifest}
+        assert "visible" in visibilities and "hidden-with-hint" in visibilities, spec.slug
+        assert "```" in spec.statement, f"{spec.slug}: the statement has no example"

@@ -118,6 +118,8 @@ class LearnerModule(types.ModuleType):
         if name.startswith("__"):
             raise AttributeError(name)
         answer = self._channel.request({"op": "get", "module": self.__name__, "name": name}, f"{self.__name__}.{name}")
+        if answer.get("ok") is False:
+            raise _rebuilt(answer.get("error"))  # such as a program that asks for input when it starts
         kind = answer.get("kind")
         if kind == "function":
             return LearnerFunction(self._channel, self.__name__, name)

@@ -1,0 +1,6 @@
+def total_by_category(sales):
+    totals = {}
+    for sale in sales:
+        category = sale["category"]
+        totals[category] = totals.get(category, 0) + sale["amount"]
+    return {category: round(total, 2) for category, total in totals.items()}
