@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.catalog import ExerciseInvalid, exercise_folders, read_exercise, store_specs
@@ -72,17 +72,26 @@ def record_check(session: Session, result: CheckResult) -> None:
 
 
 def regrade(session: Session, queue: Queue, exercise: Exercise) -> int:
-    """Grade again every graded submission of the exercise against its current tests; return how many."""
-    submissions = session.scalars(
-        select(Submission).where(Submission.exercise_id == exercise.id, Submission.status == Status.GRADED)
+    """Grade every submission of the exercise again with its current tests; return how many.
+
+    Submissions still waiting or running get a new attempt too, so a run against the old
+    tests cannot store its result. One UPDATE raises every attempt at once.
+    """
+    session.execute(
+        update(Submission)
+        .where(Submission.exercise_id == exercise.id)
+        .values(
+            attempt=Submission.attempt + 1,
+            status=Status.QUEUED,
+            started_at=None,
+            tries=0,
+            regrades=Submission.regrades + 1,
+            max_score=exercise.max_score,
+        )
+    )
+    queued = session.execute(
+        select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id)
     ).all()
-    queued = []
-    for submission in submissions:
-        submission.attempt += 1
-        submission.status = Status.QUEUED
-        submission.regrades += 1
-        submission.max_score = exercise.max_score
-        queued.append((submission.id, submission.attempt))
     session.commit()  # the worker must find the new attempts
     for submission_id, attempt in queued:
         enqueue_grading(queue, submission_id, attempt)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from rq import Queue, get_current_job
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.catalog import limits_of
@@ -22,8 +23,8 @@ log = logging.getLogger(__name__)
 RETRY_BASE_SECONDS = 1.0
 """First pause before retrying a run the sandbox failed; it doubles on each retry."""
 
-MAX_ATTEMPTS = 5
-"""Attempts after which a submission is closed as the grader's fault, never the learner's."""
+MAX_TRIES = 5
+"""Failed tries (ours, not the learner's) after which a submission is closed, charging the learner nothing."""
 
 REGRADING_NOTICE = "Not your fault: the grader had a problem running your code. It is being graded again."
 
@@ -106,12 +107,16 @@ def give_up(submission: Submission, reason: str) -> None:
 
 def _claim(sessions, settings: Settings, submission_id: int, attempt: int) -> GradingJob | None:
     with sessions.begin() as session:
-        submission = session.get(Submission, submission_id)
-        # Only the current attempt of a waiting submission may run: a duplicate or late job is stale.
-        if submission is None or submission.attempt != attempt or submission.status != Status.QUEUED:
+        # One conditional UPDATE, so two workers holding the same job cannot both claim it:
+        # only the current attempt of a waiting submission may run; anything else is stale.
+        claimed = session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.attempt == attempt, Submission.status == Status.QUEUED)
+            .values(status=Status.RUNNING, started_at=utcnow())
+        ).rowcount
+        if claimed != 1:
             return None
-        submission.status = Status.RUNNING
-        submission.started_at = utcnow()
+        submission = session.get(Submission, submission_id)
         exercise = submission.exercise
         return GradingJob(
             files=dict(submission.files),
@@ -155,14 +160,15 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> runner.RawRun:
 
 
 def _retry_later(sessions, queue: Queue | None, submission_id: int, attempt: int, reason: str) -> str:
-    """Give the submission a new attempt (or give up after MAX_ATTEMPTS), telling the learner it is not their fault."""
+    """Give the submission a new attempt (or give up after MAX_TRIES), telling the learner it is not their fault."""
     with sessions.begin() as session:
         submission = _current(session, submission_id, attempt)
         if submission is None:
             return "stale"
-        if submission.attempt >= MAX_ATTEMPTS or queue is None:
+        if submission.tries >= MAX_TRIES or queue is None:
             give_up(submission, reason)
             return "given up"
+        submission.tries += 1
         submission.attempt += 1
         submission.status = Status.QUEUED
         submission.started_at = None

@@ -133,6 +133,8 @@ class Submission(Base):
     status: Mapped[Status] = mapped_column(String(16), default=Status.QUEUED, index=True)
     attempt: Mapped[int] = mapped_column(default=0)
     """Grading attempts started; only the current attempt may store a result."""
+    tries: Mapped[int] = mapped_column(default=0)
+    """Attempts since the last deliberate (re)grade that failed for reasons of ours."""
     outcome: Mapped[Outcome | None] = mapped_column(String(16))
     score: Mapped[float | None]
     max_score: Mapped[float]

@@ -12,12 +12,12 @@ from rq.job import JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.jobs import MAX_ATTEMPTS, give_up
+from grader.jobs import MAX_TRIES, give_up
 from grader.models import Status, Submission, utcnow
-from grader.queue import enqueue_grading
+from grader.queue import JOB_TIMEOUT, enqueue_grading
 
-LEASE_SECONDS = 180
-"""Seconds a try may stay running before it is presumed dead (longer than any exercise's limit)."""
+LEASE_SECONDS = JOB_TIMEOUT + 60
+"""Seconds an attempt may stay running before it is presumed dead: longer than RQ lets a job run."""
 
 QUEUED_GRACE_SECONDS = 30
 """Seconds a queued submission may wait before its job in Redis is looked for."""
@@ -54,10 +54,11 @@ def reconcile(
         for submission in stuck:
             if submission.status == Status.QUEUED and _job_is_live(queue, submission):
                 continue
-            if submission.attempt >= MAX_ATTEMPTS:
-                give_up(submission, f"{submission.attempt} attempts failed")
+            if submission.tries >= MAX_TRIES:
+                give_up(submission, f"{submission.tries} tries failed")
                 given_up.append(submission.id)
                 continue
+            submission.tries += 1
             submission.attempt += 1
             submission.status = Status.QUEUED
             submission.started_at = None

@@ -123,6 +123,7 @@ def container_options(limits: Limits, runtime: str | None) -> dict:
         "ulimits": [
             Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
             Ulimit(name="fsize", soft=limits.file_bytes, hard=limits.file_bytes),
+            Ulimit(name="core", soft=0, hard=0),  # a core dump would be written by the host, outside our limits
         ],
         "environment": {"HOME": "/tmp", "LANG": "C.UTF-8"},
         "labels": {LABEL: "1", OWNER_LABEL: owner(), DEADLINE_LABEL: str(deadline)},
@@ -152,9 +153,11 @@ def _start_and_wait(container, job: bytes, secret: str, limits: Limits) -> RawRu
     try:
         remaining = max(0.1, limits.wall_seconds - (time.monotonic() - started))
         exit_code = container.wait(timeout=remaining)["StatusCode"]
-    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as error:
+        if not _is_read_timeout(error):
+            raise  # the daemon went away: our failure, not the learner's timeout
         timed_out = True
-        container.kill()
+        _kill(container)
     seconds = time.monotonic() - started
     container.reload()
     oom_killed = bool(container.attrs["State"].get("OOMKilled"))
@@ -169,6 +172,22 @@ def _start_and_wait(container, job: bytes, secret: str, limits: Limits) -> RawRu
         report_problem=problem,
         output=rest[-limits.output_bytes :],
     )
+
+
+def _is_read_timeout(error: Exception) -> bool:
+    """Whether waiting ended because our own timeout ran out (requests wraps it in several ways)."""
+    return isinstance(error, requests.exceptions.ReadTimeout) or "timed out" in str(error).lower()
+
+
+def _kill(container) -> None:
+    """Kill a container that ran out of time; it may have just exited on its own, which is fine."""
+    try:
+        container.kill()
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        if error.status_code != 409:  # 409: not running any more
+            raise
 
 
 def extract_report(output: str, secret: str) -> tuple[dict | None, str, str]:

@@ -135,7 +135,7 @@ def test_09_no_secret_in_environment_or_proc():
         "    return found\n"
     )
     denied = {path: "denied" for path in ("/proc/1/environ", "/proc/1/mem", "/proc/1/fd/0", "/proc/1/fd/1")}
-    _, verdict = probe(code, f"assert result == {{'env': ['HOME', 'LANG', 'PATH'], **{denied!r}}}")
+    _, verdict = probe(code, f"assert result == {{'env': ['HOME', 'LANG', 'PATH', 'TMPDIR'], **{denied!r}}}")
     assert verdict.outcome == Outcome.PASSED
 
 
@@ -324,3 +324,36 @@ def test_26_a_flood_of_submissions_is_throttled_and_others_are_not(app, client):
     other_client = app.test_client()
     login(other_client, other)
     assert other_client.post("/exercises/hello-name/submissions", data={"code:hello.py": CORRECT}).status_code == 302
+
+
+def test_27_planting_a_conftest_or_package_in_tmp_changes_nothing():
+    plant = (
+        "for name, text in (\n"
+        "    ('/tmp/conftest.py', 'import pytest\\n@pytest.hookimpl(hookwrapper=True)\\n'\n"
+        "     'def pytest_runtest_makereport(item, call):\\n    outcome = yield\\n'\n"
+        "     '    outcome.get_result().outcome = \"passed\"\\n'),\n"
+        "    ('/tmp/__init__.py', ''),\n"
+        "    ('/tmp/tests-tmp/x', ''),\n"
+        "):\n"
+        "    try:\n"
+        "        open(name, 'w').write(text)\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    _, verdict = grade(plant + WRONG)
+    assert verdict.outcome == Outcome.FAILED
+
+
+def test_28_inputs_of_hidden_tests_never_reach_a_visible_message():
+    spy = "seen = []\ndef add(a, b):\n    seen.append((a, b))\n    raise ValueError(repr(seen))\n"
+    _, verdict = grade(spy)
+    shown = "".join(test.message + test.output for test in verdict.tests)
+    assert "-4000" not in shown and "-711" not in shown
+    assert "(2, 3)" in verdict.tests[0].message  # the visible test's own arguments are fine to show
+
+
+def test_29_a_stop_iteration_cannot_end_a_tests_loop_early():
+    code = "def add(a, b):\n    raise StopIteration\n"
+    test = "from adder import add\n\ndef test_all():\n    assert all(map(lambda p: add(*p) == 0, [(1, 2), (3, 4)]))\n"
+    _, verdict = grade(code, tests={"visible/test_all.py": test})
+    assert verdict.outcome == Outcome.FAILED

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from grader.bank import regrade
 from grader.models import Outcome, Status, Submission, TestResult
+from grader.queue import enqueue_grading
 from grader.reconciler import reconcile
 from grader.settings import PROJECT_ROOT
 from sandbox.reaper import reap
@@ -156,3 +158,22 @@ def test_database_briefly_locked(app, learner, drain_queue, docker_client, setti
     assert time.monotonic() - started >= 1.5  # the worker waited for the lock instead of failing
     assert_graded_once(app, submission_id)
     assert_no_container_left(docker_client)
+
+
+def test_a_job_delivered_twice_is_graded_once(app, learner, drain_queue, docker_client):
+    submission_id = submit(learner)
+    enqueue_grading(app.extensions["autograder"]["queue"], submission_id, 1)  # the same attempt again
+    drain_queue()
+    assert assert_graded_once(app, submission_id).attempt == 1
+
+
+def test_regrade_reaches_submissions_still_running(app, learner, drain_queue, docker_client):
+    submission_id = submit(learner)
+    with sessions(app).begin() as session:
+        session.get(Submission, submission_id).status = Status.RUNNING  # as if a worker held it
+    with sessions(app)() as session:
+        exercise = session.get(Submission, submission_id).exercise
+        assert regrade(session, app.extensions["autograder"]["queue"], exercise) == 1
+    drain_queue()
+    submission = assert_graded_once(app, submission_id)
+    assert submission.attempt == 2 and submission.regrades == 1 and submission.tries == 0

@@ -159,6 +159,8 @@ def _rebuilt(error) -> BaseException:
         return LearnerGone("your program sent a broken answer")
     kind, message, where = str(error.get("type")), str(error.get("message")), str(error.get("where") or "")
     builtin = getattr(builtins, kind, None)
+    if builtin in (StopIteration, StopAsyncIteration):
+        builtin = RuntimeError  # as PEP 479 does: a StopIteration must not quietly end the test's loop
     rebuilt = None
     if error.get("builtin") is True and isinstance(builtin, type) and issubclass(builtin, Exception):
         # Some built-in exceptions take other arguments; those become a LearnerError below.
@@ -194,15 +196,13 @@ class given_input:
 
 
 SHARED_DIR = "/tmp/shared"
-"""Files the tests write for the learner's code to read: the tests' user owns them, everyone may read."""
+"""Files the tests write for the learner's code to read: made by run.py, owned by the tests' user."""
 
 
 def shared_file(name: str, text: str) -> str:
     """Write a text file the learner's code can read (not change); return its path."""
     if "/" in name or name.startswith("."):
         raise ValueError("give a plain file name")
-    os.makedirs(SHARED_DIR, mode=0o755, exist_ok=True)
-    os.chmod(SHARED_DIR, 0o755)
     path = os.path.join(SHARED_DIR, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)

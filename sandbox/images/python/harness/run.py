@@ -32,6 +32,18 @@ LEARNER_DIR = "/tmp/learner"
 TESTS_DIR = "/tmp/tests"
 """The tests; only TESTS_UID may read them."""
 
+LEARNER_HOME = "/tmp/home"
+"""The learner's working folder and the only place it may write."""
+
+SHARED_DIR = "/tmp/shared"
+"""Files the tests write for the learner's code to read (see proxy.shared_file)."""
+
+TESTS_TMP = "/tmp/tests-tmp"
+"""Temporary files of the tests' process (pytest's tmp_path)."""
+
+REPORT_LIMIT = 300_000
+"""Characters of messages and output the whole report may carry, shared by its tests."""
+
 MESSAGE_LIMIT = 1500
 """Characters of a failure message kept per test; the host caps again for display."""
 
@@ -94,12 +106,27 @@ def syntax_error_of(root, names):
     return None
 
 
+def lock_down_tmp():
+    """Give each user its own writable folder, then make /tmp itself writable by no one.
+
+    Otherwise the learner could plant files where pytest looks (a conftest.py, an __init__.py)
+    or take the names of the tests' folders before they exist.
+    """
+    for path, owner, mode in (
+        (LEARNER_HOME, LEARNER_UID, 0o755),
+        (SHARED_DIR, TESTS_UID, 0o755),
+        (TESTS_TMP, TESTS_UID, 0o700),
+    ):
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, mode)
+        os.chown(path, owner, owner)
+    os.chmod("/tmp", 0o755)
+
+
 def start_learner(module_names):
     """Start the learner's process as LEARNER_UID; return our end of the socket between us."""
     ours, theirs = socket.socketpair()
-    home = "/tmp/home"
-    os.makedirs(home, mode=0o755, exist_ok=True)
-    os.chown(home, LEARNER_UID, LEARNER_UID)
+    home = LEARNER_HOME
     subprocess.Popen(
         [
             "/usr/bin/python3",
@@ -118,7 +145,7 @@ def start_learner(module_names):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=home,
-        env={"HOME": home, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+        env={"HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
         start_new_session=True,
     )
     theirs.close()
@@ -178,12 +205,24 @@ class Collector:
         return clip(text, MESSAGE_LIMIT)
 
 
+def fit_report(tests):
+    """Shorten messages and output so the whole report stays within REPORT_LIMIT."""
+    share = REPORT_LIMIT // max(1, len(tests))
+    for test in tests:
+        test["message"] = clip(test["message"], min(MESSAGE_LIMIT, share // 2))
+        test["output"] = clip(test["output"], min(OUTPUT_LIMIT, share // 2))
+
+
 def run_pytest(collector):
     import pytest
 
+    # Visible tests first: by the time hidden tests call the learner's code, nothing it learns
+    # from them can reach a message the learner sees.
+    folders = [os.path.join(TESTS_DIR, name) for name in ("visible", "hidden")]
     pytest.main(
         [
-            TESTS_DIR,
+            *[folder for folder in folders if os.path.isdir(folder)],
+            "--noconftest",
             "-c",
             "/opt/harness/pytest.ini",
             "--rootdir",
@@ -203,6 +242,7 @@ def grade(job, started):
     deadline = started + max(0.5, float(job.get("seconds", 10)) - REPORT_MARGIN_SECONDS)
     write_files(LEARNER_DIR, files, 0, 0o644, 0o755)
     write_files(TESTS_DIR, job["tests"], TESTS_UID, 0o600, 0o700)
+    lock_down_tmp()
     load_error = syntax_error_of(LEARNER_DIR, files)
     if load_error:
         return {"load_error": load_error, "tests": [], "collection_errors": []}
@@ -237,8 +277,10 @@ def grade(job, started):
         sys.path.insert(0, LEARNER_DIR)
 
     os.chdir("/tmp")
+    os.environ["TMPDIR"] = TESTS_TMP
     collector = Collector()
     run_pytest(collector)
+    fit_report(collector.tests)
     report = {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}
     if channel is not None:
         report["call_timeout"] = channel.timed_out
