@@ -1,9 +1,9 @@
 """The database tables: users, tokens, exercises, submissions and their test results."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -125,6 +125,8 @@ class Submission(Base):
     """One learner's attempt at one exercise; the row is the truth, the queue only carries its id."""
 
     __tablename__ = "submissions"
+    # Progress pages group a learner's submissions by exercise and time.
+    __table_args__ = (Index("ix_submissions_user_exercise_created", "user_id", "exercise_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -150,6 +152,7 @@ class Submission(Base):
 
     user: Mapped[User] = relationship()
     exercise: Mapped[Exercise] = relationship()
+    comments: Mapped[list["Comment"]] = relationship(order_by="Comment.created_at", cascade="all, delete-orphan")
     results: Mapped[list["TestResult"]] = relationship(order_by="TestResult.position", cascade="all, delete-orphan")
 
 
@@ -184,3 +187,87 @@ class ExerciseCheck(Base):
     ok: Mapped[bool]
     output: Mapped[str] = mapped_column(Text, default="")
     checked_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+WORKING_WEEK = [1, 2, 3, 4, 5]
+"""ISO weekdays a cohort works on unless it says otherwise: Monday to Friday."""
+
+
+class Cohort(Base):
+    """A group of learners on one sprint, with its calendar and the thresholds of its at-risk signals."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    start_date: Mapped[date]
+    working_days: Mapped[list] = mapped_column(JSON, default=lambda: list(WORKING_WEEK))
+    """ISO weekdays (1 = Monday) that count as sprint days."""
+    inactive_days: Mapped[int] = mapped_column(default=2)
+    """N: working days without a submission before a learner is flagged as quiet."""
+    stuck_attempts: Mapped[int] = mapped_column(default=4)
+    """K: failed attempts on one exercise within stuck_minutes that flag a learner as stuck."""
+    stuck_minutes: Mapped[int] = mapped_column(default=30)
+    """M: the window of stuck_attempts, in minutes."""
+    behind_points: Mapped[int] = mapped_column(default=30)
+    """X: points behind the plan before a learner is flagged."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    coaches: Mapped[list[User]] = relationship(secondary="cohort_coaches")
+    learners: Mapped[list[User]] = relationship(secondary="enrollments", order_by="User.name")
+
+
+class CohortCoach(Base):
+    """A coach of a cohort: coaches see only the cohorts they coach."""
+
+    __tablename__ = "cohort_coaches"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Enrollment(Base):
+    """A learner in a cohort."""
+
+    __tablename__ = "enrollments"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class PlanEntry(Base):
+    """An exercise expected by a sprint day other than the one its week and day give."""
+
+    __tablename__ = "plan_entries"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    due_day: Mapped[int]
+
+
+class Invite(Base):
+    """A one-time link that lets a new learner set their password; only its digest is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Comment(Base):
+    """A coach's comment on a submission, shown to the learner beside it."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship()

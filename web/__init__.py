@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
 
-    from web import api, auth, authors, errors, exercises, markdown, submissions
+    from web import api, auth, authors, coach, errors, exercises, markdown, submissions
 
     auth.init_app(app)
     errors.init_app(app)
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(submissions.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(authors.bp)
+    app.register_blueprint(coach.bp)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     return app
 

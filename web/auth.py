@@ -9,6 +9,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from grader.accounts import authenticate
+from grader.cohorts import CohortError, invite_for
+from grader.cohorts import accept_invite as accept
 from grader.models import User
 from web import db_session
 
@@ -57,6 +59,25 @@ def logout():
     """Log out and go back to the login page."""
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    """Let an invited learner choose their password, once, then log them in."""
+    invite = invite_for(db_session(), token)
+    if invite is None:
+        abort(404, description="This invite link is not valid or was used already. Log in, or ask your coach.")
+    if request.method == "POST":
+        try:
+            user = accept(db_session(), invite, request.form.get("password", ""))
+        except CohortError as error:
+            flash(str(error), "error")
+            return render_template("invite.html", invite=invite), 400
+        db_session().commit()
+        login_user(user)
+        flash("Your password is saved. Welcome!")
+        return redirect(url_for("exercises.index"))
+    return render_template("invite.html", invite=invite)
 
 
 def roles_required(*roles: str):

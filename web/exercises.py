@@ -1,14 +1,18 @@
 """Learners browse the exercises of the sprint, read one, and submit code for it."""
 
+from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from grader.models import Exercise, Submission
+from grader.cohorts import cohort_of_learner
+from grader.models import Exercise, Role, Submission
+from grader.progress import Curve, learner_home
 from grader.submissions import SubmissionRejected, submit
 from web import db_session, queue, settings
+from web.charts import chart_data
 
 bp = Blueprint("exercises", __name__)
 
@@ -28,7 +32,12 @@ def index():
     exercises = db_session().scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.title)).all()
     best = _best_scores(current_user.id)
     weeks = [(week, list(items)) for week, items in groupby(exercises, key=lambda exercise: exercise.week)]
-    return render_template("exercises/index.html", weeks=weeks, best=best)
+    home, chart = None, None
+    cohort = cohort_of_learner(db_session(), current_user) if current_user.role == Role.LEARNER else None
+    if cohort is not None:
+        home = learner_home(db_session(), cohort, current_user, date.today())
+        chart = chart_data(home.progress, highlight=Curve(current_user.id, "You", home.own.points))
+    return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart)
 
 
 @bp.get("/exercises/<slug>")

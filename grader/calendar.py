@@ -1,0 +1,47 @@
+"""Sprint days: the working days of a cohort counted from its start, and the plan that hangs on them."""
+
+from datetime import date, timedelta
+
+from grader.models import Cohort, Exercise
+
+SPRINT_WEEKS = 6
+"""Weeks in a sprint."""
+
+
+def is_working_day(cohort: Cohort, day: date) -> bool:
+    """Whether the date is one of the cohort's working days."""
+    return day.isoweekday() in cohort.working_days
+
+
+def sprint_day(cohort: Cohort, day: date) -> int:
+    """The number of working days from the start up to and including day; 0 before the start."""
+    if day < cohort.start_date:
+        return 0
+    days = (day - cohort.start_date).days + 1
+    whole_weeks, rest = divmod(days, 7)
+    count = whole_weeks * len(cohort.working_days)
+    for offset in range(rest):
+        if is_working_day(cohort, cohort.start_date + timedelta(days=whole_weeks * 7 + offset)):
+            count += 1
+    return count
+
+
+def working_days_between(cohort: Cohort, earlier: date, later: date) -> int:
+    """Working days after earlier, up to and including later."""
+    return max(0, sprint_day(cohort, later) - sprint_day(cohort, earlier))
+
+
+def sprint_length(cohort: Cohort) -> int:
+    """The number of sprint days in the whole sprint."""
+    return SPRINT_WEEKS * len(cohort.working_days)
+
+
+def default_due_day(cohort: Cohort, exercise: Exercise) -> int:
+    """The sprint day an exercise is expected by, from its week and day."""
+    per_week = len(cohort.working_days)
+    return (exercise.week - 1) * per_week + min(exercise.day, per_week)
+
+
+def plan(cohort: Cohort, exercises: list[Exercise], overrides: dict[int, int]) -> dict[int, int]:
+    """Exercise id → the sprint day it is due, the cohort's own plan over the default."""
+    return {exercise.id: overrides.get(exercise.id, default_due_day(cohort, exercise)) for exercise in exercises}

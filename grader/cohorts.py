@@ -1,0 +1,185 @@
+"""Cohorts and their people: create, enrol one by one or from a CSV file (all or nothing), invite."""
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from grader.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, find_user
+from grader.models import Cohort, CohortCoach, Enrollment, Invite, Role, User, utcnow
+
+NO_PASSWORD = "!"
+"""Password hash of a user who has not accepted their invite yet: no password matches it."""
+
+MAX_CSV_BYTES = 200_000
+"""Largest CSV of learners accepted (thousands of lines)."""
+
+
+class CohortError(Exception):
+    """A request about a cohort that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A problem on one line of an uploaded CSV."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class CsvRejected(Exception):
+    """The CSV has problems; nothing of it was imported."""
+
+    def __init__(self, errors: list[LineError]):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+def create_cohort(session: Session, *, name: str, start_date: date, coach: User, working_days: list[int]) -> Cohort:
+    """A new cohort coached by coach."""
+    if not name.strip():
+        raise CohortError("Give the cohort a name.")
+    if not working_days or not set(working_days) <= set(range(1, 8)):
+        raise CohortError("Choose at least one working day.")
+    cohort = Cohort(name=name.strip(), start_date=start_date, working_days=sorted(set(working_days)))
+    session.add(cohort)
+    session.flush()
+    session.add(CohortCoach(cohort_id=cohort.id, user_id=coach.id))
+    return cohort
+
+
+def coaches(session: Session, cohort: Cohort, user: User) -> bool:
+    """Whether the user coaches the cohort (admins coach every cohort)."""
+    if user.role == Role.ADMIN:
+        return True
+    found = session.get(CohortCoach, (cohort.id, user.id))
+    return found is not None
+
+
+def cohorts_of_coach(session: Session, user: User) -> list[Cohort]:
+    """The cohorts this coach may see: their own (every cohort for an admin)."""
+    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+    if user.role != Role.ADMIN:
+        query = query.join(CohortCoach, CohortCoach.cohort_id == Cohort.id).where(CohortCoach.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def cohort_of_learner(session: Session, user: User) -> Cohort | None:
+    """The learner's most recent cohort, if any."""
+    return session.scalar(
+        select(Cohort)
+        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+        .where(Enrollment.user_id == user.id)
+        .order_by(Cohort.start_date.desc())
+        .limit(1)
+    )
+
+
+def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[User, str | None]:
+    """Add a learner to the cohort, creating the account if new; return it and an invite token if one was made."""
+    email = email.strip().lower()
+    problem = _person_problem(name, email)
+    if problem:
+        raise CohortError(problem)
+    user = find_user(session, email)
+    token = None
+    if user is None:
+        user = User(email=email, name=name.strip(), role=Role.LEARNER, password_hash=NO_PASSWORD)
+        session.add(user)
+        session.flush()
+        token = create_invite(session, user)
+    elif user.role != Role.LEARNER:
+        raise CohortError(f"{email} belongs to a {user.role}, not a learner.")
+    if session.get(Enrollment, (cohort.id, user.id)) is None:
+        session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
+    return user, token
+
+
+def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User, str | None]]:
+    """Enrol every learner of a CSV with columns name and email; any problem rejects the whole file."""
+    if len(data) > MAX_CSV_BYTES:
+        raise CsvRejected([LineError(0, f"the file is larger than {MAX_CSV_BYTES // 1000} kB")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvRejected([LineError(line, "this line is not UTF-8 text; save the file as 'CSV UTF-8'")]) from None
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise CsvRejected([LineError(1, "the file is empty; the first line must be: name,email")])
+    header = [column.strip().lower() for column in rows[0]]
+    missing = [column for column in ("name", "email") if column not in header]
+    if missing:
+        wanted = ", ".join(repr(column) for column in missing)
+        raise CsvRejected([LineError(1, f"missing column {wanted}; the first line must be: name,email")])
+    name_at, email_at = header.index("name"), header.index("email")
+    errors, people, seen = [], [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(name_at, email_at):
+            errors.append(LineError(number, "too few columns"))
+            continue
+        name, email = row[name_at].strip(), row[email_at].strip().lower()
+        problem = _person_problem(name, email)
+        if problem:
+            errors.append(LineError(number, problem))
+        elif email in seen:
+            errors.append(LineError(number, f"{email} is also on line {seen[email]}"))
+        elif (existing := find_user(session, email)) is not None and existing.role != Role.LEARNER:
+            errors.append(LineError(number, f"{email} belongs to a {existing.role}, not a learner"))
+        else:
+            seen[email] = number
+            people.append((name, email))
+    if errors:
+        raise CsvRejected(errors)
+    if not people:
+        raise CsvRejected([LineError(2, "no learners in the file")])
+    return [enrol(session, cohort, name=name, email=email) for name, email in people]
+
+
+def create_invite(session: Session, user: User) -> str:
+    """A new one-time invite token for the user; only its digest is stored."""
+    token = secrets.token_urlsafe(24)
+    session.add(Invite(user_id=user.id, digest=_digest(token)))
+    return token
+
+
+def invite_for(session: Session, token: str) -> Invite | None:
+    """The unused invite with this token, or None."""
+    invite = session.scalar(select(Invite).where(Invite.digest == _digest(token)))
+    return invite if invite is not None and invite.used_at is None else None
+
+
+def accept_invite(session: Session, invite: Invite, password: str) -> User:
+    """Set the invited learner's password, once."""
+    if invite.used_at is not None:
+        raise CohortError("This link was used already. Log in, or ask your coach for a new link.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CohortError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    invite.user.password_hash = generate_password_hash(password)
+    invite.used_at = utcnow()
+    return invite.user
+
+
+def _person_problem(name: str, email: str) -> str | None:
+    if not name.strip():
+        return "the name is empty"
+    if len(name) > 120:
+        return "the name is longer than 120 characters"
+    if not EMAIL_PATTERN.match(email):
+        return f"'{email}' is not an email address"
+    return None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,134 @@
+"""Progress from the database: curves by sprint day, pace, median, matrix, signals and statistics."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from grader.calendar import sprint_day, working_days_between
+from grader.models import Cohort, Submission
+from grader.progress import exercise_stats, learner_home, snapshot
+from tests.factories import make_cohort, make_user, record_submission, sessions
+
+MONDAY = date(2026, 11, 2)
+
+
+def at(day: date, hour=10, minute=0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+@pytest.fixture
+def people(app):
+    coach = make_user(app, role="coach")
+    learners = [make_user(app, name=name) for name in ("Amina", "Bram", "Chloé")]
+    cohort = make_cohort(app, coach, start=MONDAY, learners=learners)
+    return coach, learners, cohort
+
+
+def take(app, cohort_id, today):
+    with sessions(app)() as session:
+        return snapshot(session, session.get(Cohort, cohort_id), today)
+
+
+def test_sprint_days_skip_weekends():
+    cohort = Cohort(name="x", start_date=MONDAY, working_days=[1, 2, 3, 4, 5])
+    assert sprint_day(cohort, MONDAY - timedelta(days=1)) == 0
+    assert sprint_day(cohort, MONDAY) == 1
+    assert sprint_day(cohort, MONDAY + timedelta(days=4)) == 5  # Friday
+    assert sprint_day(cohort, MONDAY + timedelta(days=6)) == 5  # Sunday
+    assert sprint_day(cohort, MONDAY + timedelta(days=7)) == 6  # next Monday
+    assert working_days_between(cohort, MONDAY + timedelta(days=4), MONDAY + timedelta(days=7)) == 1
+
+
+def test_curves_pace_and_median(app, people):
+    _, (amina, bram, _), cohort = people
+    record_submission(app, amina, "hello-name", at(MONDAY), "failed", score=3.33)
+    record_submission(app, amina, "hello-name", at(MONDAY, 11))
+    record_submission(app, amina, "temperature", at(MONDAY + timedelta(days=1)))
+    record_submission(app, bram, "hello-name", at(MONDAY + timedelta(days=1)))
+    snap = take(app, cohort.id, MONDAY + timedelta(days=2))
+    curves = {curve.name: curve.points for curve in snap.progress.curves}
+    assert snap.progress.today == 3
+    assert curves["Amina"] == [10.0, 20.0, 20.0]  # the day's best per exercise, never counted twice
+    assert curves["Bram"] == [0.0, 10.0, 10.0]
+    assert curves["Chloé"] == [0.0, 0.0, 0.0]
+    assert snap.progress.median == [0.0, 10.0, 10.0]
+    week_one = sum(e.max_score for e in snap.exercises if e.week == 1 and e.day <= 1)
+    assert snap.progress.pace[0] == week_one
+    assert len(snap.progress.pace) == 30
+
+
+def test_matrix_counts_attempts_and_solves(app, people):
+    _, (amina, bram, _), cohort = people
+    record_submission(app, amina, "hello-name", at(MONDAY), "failed")
+    record_submission(app, amina, "hello-name", at(MONDAY, 11))
+    record_submission(app, bram, "initials", at(MONDAY), "error")
+    snap = take(app, cohort.id, MONDAY)
+    ids = {e.slug: e.id for e in snap.exercises}
+    assert snap.matrix[(amina.id, ids["hello-name"])].attempts == 2
+    assert snap.matrix[(amina.id, ids["hello-name"])].solved
+    assert not snap.matrix[(bram.id, ids["initials"])].solved
+    assert (bram.id, ids["hello-name"]) not in snap.matrix
+
+
+def test_signals_name_the_reason(app, people):
+    _, (amina, bram, _), cohort = people
+    thursday = MONDAY + timedelta(days=3)
+    record_submission(app, amina, "hello-name", at(MONDAY))  # then quiet for three working days
+    for minute in (0, 4, 9, 15):
+        record_submission(app, bram, "initials", at(thursday, 9, minute), "failed")
+    snap = take(app, cohort.id, thursday)
+    reasons = {(s.name, s.kind): s.reason for s in snap.signals}
+    assert reasons[("Amina", "quiet")] == "No submission for 3 working days (last on Mon 02 Nov)."
+    assert reasons[("Bram", "stuck")] == "4 failed attempts on 'Initials' within 15 minutes."
+    assert reasons[("Chloé", "quiet")].startswith("No submission yet")
+    assert ("Chloé", "behind") in reasons and "Behind the plan by" in reasons[("Chloé", "behind")]
+
+
+def test_the_same_error_again_and_again_is_stuck(app, people):
+    _, (amina, _, _), cohort = people
+    for hour in (9, 11, 13, 15):
+        submission_id = record_submission(app, amina, "hello-name", at(MONDAY, hour), "error")
+        with sessions(app).begin() as session:
+            session.get(Submission, submission_id).feedback = "Python could not read your code:\nNameError: nme"
+    reasons = [s.reason for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
+    assert reasons == ["The same error 4 times in a row on 'Say hello': NameError: nme"]
+
+
+def test_an_empty_or_unstarted_cohort_has_no_signals(app):
+    coach = make_user(app, role="coach")
+    empty = make_cohort(app, coach, start=MONDAY)
+    later = make_cohort(app, coach, start=MONDAY + timedelta(days=30), learners=[make_user(app)])
+    assert take(app, empty.id, MONDAY).signals == [] and take(app, empty.id, MONDAY).progress.curves == []
+    future = take(app, later.id, MONDAY)
+    assert future.progress.today == 0 and future.signals == [] and future.progress.median == []
+
+
+def test_exercise_statistics(app, people):
+    _, (amina, bram, _), cohort = people
+    record_submission(app, amina, "hello-name", at(MONDAY, 9), "failed", failing={"other names"})
+    record_submission(app, amina, "hello-name", at(MONDAY, 9, 30))
+    record_submission(app, bram, "hello-name", at(MONDAY, 10), "failed", failing={"other names"})
+    with sessions(app)() as session:
+        found = session.get(Cohort, cohort.id)
+        snap = snapshot(session, found, MONDAY)
+        stats = {s.exercise.slug: s for s in exercise_stats(session, found, snap.learners, snap.exercises)}
+    hello = stats["hello-name"]
+    assert (hello.attempted, hello.solved) == (2, 1)
+    assert hello.solve_rate == pytest.approx(1 / 3)
+    assert hello.median_attempts == 1.5
+    assert hello.median_minutes_to_solve == 30.0
+    assert (hello.hardest_test, hello.hardest_test_failures) == ("other names", 2)
+    assert stats["initials"].attempted == 0 and stats["initials"].median_attempts is None
+
+
+def test_learner_home_shows_own_curve_streak_and_next(app, people):
+    _, (amina, bram, _), cohort = people
+    record_submission(app, amina, "hello-name", at(MONDAY))
+    record_submission(app, amina, "temperature", at(MONDAY + timedelta(days=1)))
+    record_submission(app, bram, "hello-name", at(MONDAY))
+    with sessions(app)() as session:
+        home = learner_home(session, session.get(Cohort, cohort.id), amina, MONDAY + timedelta(days=2))
+    assert home.own.points == [10.0, 20.0, 20.0]
+    assert home.streak == 2
+    assert home.next_exercise.slug not in ("hello-name", "temperature")
+    assert home.progress.curves == []  # no other learner's curve reaches a learner's page
