@@ -1,0 +1,181 @@
+"""The coach's pages: cohorts, enrolment by form, CSV and invite, the cohort page, a learner's work, exports."""
+
+import re
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from grader.models import Enrollment, Submission, User
+from tests.factories import PASSWORD, login, make_cohort, make_user, multipart, record_submission, sessions
+
+MONDAY = date(2026, 11, 2)
+
+
+def count(app, model) -> int:
+    with sessions(app)() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def coach_client(app):
+    coach = make_user(app, role="coach")
+    client = app.test_client()
+    login(client, coach)
+    return coach, client
+
+
+def upload(client, cohort_id, data: bytes):
+    body, content_type = multipart([("learners.csv", data)], field="file")
+    return client.post(
+        f"/coach/cohorts/{cohort_id}/learners.csv", data=body, content_type=content_type, follow_redirects=True
+    )
+
+
+def test_a_coach_creates_a_cohort_and_sees_it_empty(app):
+    _, client = coach_client(app)
+    page = client.post(
+        "/coach/cohorts",
+        data={"name": "Sprint 12", "start_date": "2026-11-02", "working_days": ["1", "2", "3", "4", "5"]},
+        follow_redirects=True,
+    )
+    assert page.status_code == 200
+    assert "Sprint 12" in page.text and "No learners yet" in page.text
+    assert "Sprint 12" in client.get("/coach/").text
+
+
+def test_bad_cohort_forms_explain_themselves(app):
+    _, client = coach_client(app)
+    no_date = client.post(
+        "/coach/cohorts", data={"name": "x", "start_date": "soon", "working_days": ["1"]}, follow_redirects=True
+    )
+    assert "Give a start date" in no_date.text
+    no_days = client.post("/coach/cohorts", data={"name": "x", "start_date": "2026-11-02"}, follow_redirects=True)
+    assert "Choose at least one working day" in no_days.text
+
+
+def test_a_cohort_that_has_not_started(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=date.today() + timedelta(days=14), learners=[make_user(app)])
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    assert "Starts on" in page and "The sprint has not started" in page
+
+
+def test_one_learner_gets_an_invite_link_that_works_once(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    page = client.post(
+        f"/coach/cohorts/{cohort.id}/learners",
+        data={"name": "Dana", "email": "dana@example.org"},
+        follow_redirects=True,
+    ).text
+    link = re.search(r"http://localhost(/invite/[\w-]+)", page).group(1)
+    newcomer = app.test_client()
+    assert "Choose a password" in newcomer.get(link).text
+    assert newcomer.post(link, data={"password": "short"}).status_code == 400
+    assert newcomer.post(link, data={"password": "a good password"}).status_code == 302
+    assert "Hello, Dana" in newcomer.get("/").text
+    assert app.test_client().get(link).status_code == 404  # used once
+
+
+def test_csv_enrols_everyone_or_nobody(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    good = upload(client, cohort.id, b"name,email\nEla,ela@example.org\nFarid,farid@example.org\n")
+    assert "2 learner(s) added" in good.text and good.text.count("/invite/") == 2
+    bad = "Name,Email\nGus,gus@example.org\n,nameless@example.org\nHana,not-an-email\nGus B,GUS@example.org\n"
+    rejected = upload(client, cohort.id, bad.encode())
+    assert "Nothing was imported" in rejected.text
+    assert "line 3: the name is empty" in rejected.text
+    assert "line 4: &#39;not-an-email&#39; is not an email address" in rejected.text
+    assert "line 5: gus@example.org is also on line 2" in rejected.text
+    with sessions(app)() as session:
+        assert session.scalar(select(User).where(User.email == "gus@example.org")) is None
+    assert count(app, Enrollment) == 2
+
+
+def test_csv_problems_of_the_whole_file(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    assert "missing column &#39;email&#39;" in upload(client, cohort.id, b"name\nIvo\n").text
+    assert "save the file as &#39;CSV UTF-8&#39;" in upload(client, cohort.id, b"name,email\nJos\xe9,j@x.org\n").text
+    assert "the file is empty" in upload(client, cohort.id, b"").text
+    taken = make_user(app, role="coach")
+    assert "belongs to a coach" in upload(client, cohort.id, f"name,email\nX,{taken.email}\n".encode()).text
+    assert count(app, Enrollment) == 0
+
+
+def test_cohort_page_shows_chart_signals_and_matrix(app):
+    coach, client = coach_client(app)
+    amina, bram = make_user(app, name="Amina"), make_user(app, name="Bram")
+    cohort = make_cohort(app, coach, start=date.today() - timedelta(days=10), learners=[amina, bram])
+    record_submission(app, amina, "hello-name", datetime.now() - timedelta(minutes=5))
+    record_submission(app, bram, "initials", datetime.now() - timedelta(minutes=5), "failed")
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    assert 'id="cohort-chart"' in page and '"name": "Amina"' in page and '"pace":' in page
+    assert "Needs attention" in page and "Behind the plan by" in page
+    assert '<td class="solved" title="solved in 1">✓</td>' in page
+    assert '<td class="tried" title="attempted 1 times">1</td>' in page
+    assert "vendor/chartjs-4.6.1/chart.umd.min.js" in page
+
+
+def test_learner_page_diffs_and_comments_reach_the_learner(app):
+    coach, client = coach_client(app)
+    amina = make_user(app, name="Amina")
+    cohort = make_cohort(app, coach, start=MONDAY, learners=[amina])
+    first = record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), "failed")
+    second = record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 10))
+    with sessions(app).begin() as session:
+        session.get(Submission, second).files = {"hello.py": "x = 2\n"}
+    page = client.get(f"/coach/cohorts/{cohort.id}/learners/{amina.id}").text
+    assert "-x = 1" in page and "+x = 2" in page
+    client.post(f"/coach/submissions/{first}/comments", data={"cohort_id": cohort.id, "text": "Look at the comma <3"})
+    learner = app.test_client()
+    login(learner, amina)
+    assert "Look at the comma &lt;3" in learner.get(f"/submissions/{first}").text
+
+
+def test_exports_are_csv_with_formulas_made_harmless(app):
+    coach, client = coach_client(app)
+    sly = make_user(app, name="=HYPERLINK(1)")
+    cohort = make_cohort(app, coach, start=MONDAY, learners=[sly])
+    record_submission(app, sly, "hello-name", datetime(2026, 11, 2, 9))
+    matrix = client.get(f"/coach/cohorts/{cohort.id}/matrix.csv")
+    assert matrix.mimetype == "text/csv"
+    assert "'=HYPERLINK(1)" in matrix.text and ",solved," in matrix.text
+    submissions = client.get(f"/coach/cohorts/{cohort.id}/submissions.csv").text
+    assert "hello-name,2026-11-02 09:00:00,graded,passed,10.0" in submissions
+
+
+def test_statistics_page(app):
+    coach, client = coach_client(app)
+    amina = make_user(app)
+    cohort = make_cohort(app, coach, start=MONDAY, learners=[amina])
+    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), "failed", failing={"other names"})
+    page = client.get(f"/coach/cohorts/{cohort.id}/exercises").text
+    assert "Say hello" in page and "other names" in page and "0 of 1" in page
+
+
+def test_coaches_see_only_their_cohorts_and_learners_none(app):
+    _, client = coach_client(app)
+    other_coach = make_user(app, role="coach")
+    learner = make_user(app)
+    theirs = make_cohort(app, other_coach, start=MONDAY, learners=[learner], name="Not yours")
+    assert client.get(f"/coach/cohorts/{theirs.id}").status_code == 404
+    assert client.get(f"/coach/cohorts/{theirs.id}/learners/{learner.id}").status_code == 404
+    assert client.get(f"/coach/cohorts/{theirs.id}/matrix.csv").status_code == 404
+    assert "Not yours" not in client.get("/coach/").text
+    as_learner = app.test_client()
+    login(as_learner, learner)
+    for path in ("/coach/", f"/coach/cohorts/{theirs.id}", f"/coach/cohorts/{theirs.id}/submissions.csv"):
+        assert as_learner.get(path).status_code == 404
+
+
+def test_the_learner_home_names_nobody_else(app):
+    coach = make_user(app, role="coach")
+    amina, bram = make_user(app, name="Amina"), make_user(app, name="Bram Secretname")
+    make_cohort(app, coach, start=date.today() - timedelta(days=3), learners=[amina, bram])
+    record_submission(app, bram, "hello-name", datetime.now() - timedelta(minutes=1))
+    client = app.test_client()
+    client.post("/login", data={"email": amina.email, "password": PASSWORD})
+    page = client.get("/").text
+    assert "Hello, Amina" in page and 'id="home-chart"' in page and "Next:" in page
+    assert "Secretname" not in page
