@@ -7,10 +7,11 @@ from functools import cache
 
 from rq import Queue, get_current_job
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from grader.catalog import limits_of
 from grader.db import make_engine, make_sessionmaker
+from grader.gains import rebuild_gains
 from grader.models import Status, Submission, TestResult, utcnow
 from grader.queue import enqueue_grading
 from grader.settings import Settings, load_settings
@@ -97,6 +98,10 @@ def apply_verdict(submission: Submission, verdict: Verdict, *, version: str | No
         )
         for position, test in enumerate(verdict.tests)
     ]
+    session = object_session(submission)
+    if session is not None:
+        session.flush()
+        rebuild_gains(session, submission.user_id, submission.exercise_id)
 
 
 def give_up(submission: Submission, reason: str) -> None:

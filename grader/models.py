@@ -125,8 +125,11 @@ class Submission(Base):
     """One learner's attempt at one exercise; the row is the truth, the queue only carries its id."""
 
     __tablename__ = "submissions"
-    # Progress pages group a learner's submissions by exercise and time.
-    __table_args__ = (Index("ix_submissions_user_exercise_created", "user_id", "exercise_id", "created_at"),)
+    # Progress pages group a learner's submissions by exercise and time; the index covers those
+    # queries, so they never read the wide rows (files, feedback).
+    __table_args__ = (
+        Index("ix_submissions_progress", "user_id", "exercise_id", "created_at", "status", "outcome", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -271,3 +274,18 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class ScoreGain(Base):
+    """Points a learner gained on one exercise on one day: the read model behind progress curves.
+
+    Rebuilt from the pair's submissions whenever one of them is graded, so curves never scan
+    every submission.
+    """
+
+    __tablename__ = "score_gains"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    gain: Mapped[float]

@@ -9,12 +9,24 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from grader.calendar import plan, sprint_day, sprint_length, working_days_between
-from grader.models import Cohort, Enrollment, Exercise, Outcome, PlanEntry, Status, Submission, TestResult, User
+from grader.models import (
+    Cohort,
+    Enrollment,
+    Exercise,
+    Outcome,
+    PlanEntry,
+    ScoreGain,
+    Status,
+    Submission,
+    TestResult,
+    User,
+)
 
 STUCK_LOOKBACK = timedelta(hours=24)
 """How far back stuck signals look: coaches act on who is stuck now, not last week."""
@@ -52,13 +64,12 @@ class Signal:
     reason: str
 
 
-@dataclass
-class Cell:
+class Cell(NamedTuple):
     """One learner on one exercise."""
 
-    attempts: int = 0
-    solved: bool = False
-    best: float | None = None
+    attempts: int
+    solved: bool
+    best: float | None
 
 
 @dataclass
@@ -111,13 +122,14 @@ def exercises_in_plan(session: Session, cohort: Cohort) -> tuple[list[Exercise],
     return exercises, due
 
 
-def snapshot(session: Session, cohort: Cohort, today: date) -> Snapshot:
+def snapshot(session: Session, cohort: Cohort, today: date, *, with_matrix: bool = True) -> Snapshot:
     """All the cohort page needs, from a handful of aggregate queries."""
     learners = learners_of(session, cohort)
     exercises, due = exercises_in_plan(session, cohort)
     progress = cohort_progress(session, cohort, learners, exercises, due, today)
     result = Snapshot(cohort, exercises, due, learners, progress)
-    result.matrix = matrix(session, cohort)
+    if with_matrix:
+        result.matrix = matrix(session, cohort)
     result.signals = signals(session, cohort, learners, progress, today)
     return result
 
@@ -129,7 +141,7 @@ def cohort_progress(
     length = max(sprint_length(cohort), max(due.values(), default=0))
     today_day = min(sprint_day(cohort, today), length)
     pace = _pace(exercises, due, length)
-    earned = _earned_by_day(session, cohort, {exercise.id: exercise.max_score for exercise in exercises}, today_day)
+    earned = _earned_by_day(session, cohort, today_day)
     curves = [Curve(user.id, user.name, earned.get(user.id, [0.0] * today_day)) for user in learners]
     median, lower, upper = [], [], []
     for day in range(today_day):
@@ -154,45 +166,53 @@ def _pace(exercises: list[Exercise], due: dict[int, int], length: int) -> list[f
     return pace
 
 
-def _earned_by_day(session: Session, cohort: Cohort, max_scores: dict[int, float], days: int) -> dict[int, list[float]]:
-    """Learner → cumulative points at the end of each day, from each day's best score per exercise."""
+def _earned_by_day(session: Session, cohort: Cohort, days: int) -> dict[int, list[float]]:
+    """Learner → cumulative points at the end of each sprint day, summed from the score_gains read model."""
     if days <= 0:
         return {}
-    day_column = func.date(Submission.created_at)
-    rows = session.execute(
-        select(Submission.user_id, Submission.exercise_id, day_column, func.max(Submission.score))
-        .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
-        .where(Submission.status == Status.GRADED, Submission.score.is_not(None))
-        .group_by(Submission.user_id, Submission.exercise_id, day_column)
-        .order_by(Submission.user_id, Submission.exercise_id, day_column)
-    ).all()
-    day_of: dict[str, int] = {}
+    rows = _raw_rows(
+        session,
+        select(ScoreGain.user_id, ScoreGain.day, func.sum(ScoreGain.gain))
+        .where(ScoreGain.user_id.in_(_members(cohort)))
+        .group_by(ScoreGain.user_id, ScoreGain.day),
+    )
+    day_of: dict = {}
     deltas: dict[int, list[float]] = defaultdict(lambda: [0.0] * (days + 1))
-    best: dict[tuple[int, int], float] = {}
-    for user_id, exercise_id, day_text, score in rows:
-        if day_text not in day_of:
-            day_of[day_text] = sprint_day(cohort, date.fromisoformat(str(day_text)[:10]))
-        day = day_of[day_text]
-        if day < 1 or day > days:
-            continue  # before the start, or a day still to come
-        capped = min(float(score), max_scores.get(exercise_id, float(score)))
-        previous = best.get((user_id, exercise_id), 0.0)
-        if capped > previous:
-            deltas[user_id][day] += capped - previous
-            best[(user_id, exercise_id)] = capped
+    for user_id, day, gain in rows:
+        if day not in day_of:
+            day_of[day] = sprint_day(cohort, date.fromisoformat(str(day)[:10]))
+        number = day_of[day]
+        if number <= days:  # later days are still to come; gains before the start count on day 1
+            deltas[user_id][max(number, 1)] += float(gain)
     curves = {}
     for user_id, per_day in deltas.items():
         total, points = 0.0, []
-        for day in range(1, days + 1):
-            total += per_day[day]
+        for number in range(1, days + 1):
+            total += per_day[number]
             points.append(round(total, 2))
         curves[user_id] = points
     return curves
 
 
+def _raw_rows(session: Session, query) -> list[tuple]:
+    """Rows straight from the database driver, without SQLAlchemy's per-row processing.
+
+    For the few queries that return tens of thousands of plain numbers; dates may come back as
+    text (SQLite) or as dates (PostgreSQL), so callers accept both.
+    """
+    connection = session.connection()
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    return connection.exec_driver_sql(str(compiled)).all()
+
+
+def _members(cohort: Cohort):
+    """The ids of the cohort's learners, as a subquery: lets the covering indexes do the work."""
+    return select(Enrollment.user_id).where(Enrollment.cohort_id == cohort.id)
+
+
 def matrix(session: Session, cohort: Cohort) -> dict[tuple[int, int], Cell]:
     """(learner, exercise) → attempts, solved, best score."""
-    rows = session.execute(
+    query = (
         select(
             Submission.user_id,
             Submission.exercise_id,
@@ -200,10 +220,14 @@ def matrix(session: Session, cohort: Cohort) -> dict[tuple[int, int], Cell]:
             func.max(case((Submission.outcome == Outcome.PASSED, 1), else_=0)),
             func.max(Submission.score),
         )
-        .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
+        .where(Submission.user_id.in_(_members(cohort)))
         .group_by(Submission.user_id, Submission.exercise_id)
-    ).all()
-    return {(user, exercise): Cell(count, bool(solved), best) for user, exercise, count, solved, best in rows}
+    )
+    # Raw rows: a big cohort has tens of thousands of cells.
+    return {
+        (user, exercise): Cell(count, bool(solved), best)
+        for user, exercise, count, solved, best in _raw_rows(session, query)
+    }
 
 
 def signals(
@@ -217,7 +241,7 @@ def signals(
     last_seen = dict(
         session.execute(
             select(Submission.user_id, func.max(Submission.created_at))
-            .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
+            .where(Submission.user_id.in_(_members(cohort)))
             .group_by(Submission.user_id)
         ).all()
     )
@@ -271,7 +295,7 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
             .over(partition_by=(Submission.user_id, Submission.exercise_id), order_by=Submission.created_at.desc())
             .label("rank"),
         )
-        .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
+        .where(Submission.user_id.in_(_members(cohort)))
         .where(Submission.created_at >= since, Submission.status == Status.GRADED)
         .subquery()
     )
@@ -320,7 +344,7 @@ def exercise_stats(
     solved_at = func.min(case((Submission.outcome == Outcome.PASSED, Submission.created_at)))
     rows = session.execute(
         select(Submission.exercise_id, func.count(), func.min(Submission.created_at), solved_at)
-        .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
+        .where(Submission.user_id.in_(_members(cohort)))
         .group_by(Submission.exercise_id, Submission.user_id)
     ).all()
     per_exercise: dict[int, list] = defaultdict(list)
@@ -329,7 +353,7 @@ def exercise_stats(
     failures = session.execute(
         select(Submission.exercise_id, TestResult.name, func.count())
         .join(TestResult, TestResult.submission_id == Submission.id)
-        .join(Enrollment, and_(Enrollment.user_id == Submission.user_id, Enrollment.cohort_id == cohort.id))
+        .where(Submission.user_id.in_(_members(cohort)))
         .where(TestResult.status != "passed")
         .group_by(Submission.exercise_id, TestResult.name)
     ).all()

@@ -96,6 +96,24 @@ PY
   fi
 }
 
+ensure_chromium() {
+  # Browser tests drive Debian's Chromium; Playwright cannot download browsers here.
+  [ -x /usr/bin/chromium ] && return
+  if can_apt; then
+    echo "installing Chromium (for the browser tests)"
+    apt_install chromium
+  else
+    echo "error: the browser tests need Chromium at /usr/bin/chromium (Debian: apt-get install chromium)" >&2
+    exit 1
+  fi
+}
+
 ensure_docker
 ensure_redis
-if [ "${1:-}" = "--gvisor" ]; then ensure_gvisor; fi
+for option in "$@"; do
+  case $option in
+    --gvisor) ensure_gvisor ;;
+    --chromium) ensure_chromium ;;
+    *) echo "unknown option $option" >&2; exit 2 ;;
+  esac
+done

@@ -67,6 +67,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
     """A graded submission stored as the worker would have stored it, at a chosen time."""
     from sqlalchemy import select
 
+    from grader.gains import rebuild_gains
     from grader.models import Exercise, Status, Submission, TestResult
 
     with sessions(app).begin() as session:
@@ -98,4 +99,5 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
         ]
         session.add(submission)
         session.flush()
+        rebuild_gains(session, user.id, exercise.id)
         return submission.id

@@ -2,13 +2,17 @@
 
 from grader.progress import CohortProgress, Curve
 
+LOOK_AHEAD_DAYS = 5
+"""Sprint days after today that the chart still shows, so the pace ahead is visible but curves are not squashed."""
+
 
 def chart_data(progress: CohortProgress, *, with_learners: bool = False, highlight: Curve | None = None) -> dict:
     """Days, planned pace, median and spread, and either every learner (coaches) or one curve."""
+    shown = min(progress.length, progress.today + LOOK_AHEAD_DAYS)
     data = {
-        "labels": [f"Day {day}" for day in range(1, progress.length + 1)],
+        "labels": [f"Day {day}" for day in range(1, shown + 1)],
         "today": progress.today,
-        "pace": progress.pace,
+        "pace": progress.pace[:shown],
         "median": progress.median,
         "lower": progress.lower,
         "upper": progress.upper,

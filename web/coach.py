@@ -15,6 +15,7 @@ from grader.progress import exercise_stats, exercises_in_plan, learners_of, snap
 from web import db_session
 from web.auth import roles_required
 from web.charts import chart_data
+from web.matrix import matrix_body
 
 bp = Blueprint("coach", __name__, url_prefix="/coach")
 
@@ -79,7 +80,12 @@ def cohort(cohort_id: int):
     """One chart of every learner, the at-risk list and the matrix of learners and exercises."""
     found = cohort_or_404(cohort_id)
     data = snapshot(db_session(), found, today())
-    return render_template("coach/cohort.html", snap=data, chart=chart_data(data.progress, with_learners=True))
+    return render_template(
+        "coach/cohort.html",
+        snap=data,
+        chart=chart_data(data.progress, with_learners=True),
+        matrix_body=matrix_body(data),
+    )
 
 
 @bp.post("/cohorts/<int:cohort_id>/learners")
@@ -167,7 +173,7 @@ def learner(cohort_id: int, user_id: int):
     if session.get(Enrollment, (cohort_id, user_id)) is None:
         abort(404, description="This learner is not in this cohort.")
     person = session.get(User, user_id)
-    data = snapshot(session, found, today())
+    data = snapshot(session, found, today(), with_matrix=False)
     curve = next(c for c in data.progress.curves if c.user_id == user_id)
     submissions = session.scalars(
         select(Submission).where(Submission.user_id == user_id).order_by(Submission.created_at.desc()).limit(200)

@@ -1,0 +1,43 @@
+"""Keep the score_gains read model in step with graded submissions."""
+
+from collections import defaultdict
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from grader.models import ScoreGain, Status, Submission
+
+
+def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
+    """Recompute one learner's daily gains on one exercise from its graded submissions (a regrade may lower them)."""
+    rows = session.execute(
+        select(Submission.created_at, Submission.score, Submission.max_score)
+        .where(
+            Submission.user_id == user_id,
+            Submission.exercise_id == exercise_id,
+            Submission.status == Status.GRADED,
+            Submission.score.is_not(None),
+        )
+        .order_by(Submission.created_at)
+    ).all()
+    gains: dict = defaultdict(float)
+    best = 0.0
+    for created_at, score, max_score in rows:
+        capped = min(float(score), float(max_score))
+        if capped > best:
+            gains[created_at.date()] += capped - best
+            best = capped
+    session.execute(delete(ScoreGain).where(ScoreGain.user_id == user_id, ScoreGain.exercise_id == exercise_id))
+    if gains:
+        session.execute(
+            insert(ScoreGain),
+            [{"user_id": user_id, "exercise_id": exercise_id, "day": day, "gain": gain} for day, gain in gains.items()],
+        )
+
+
+def rebuild_all_gains(session: Session) -> int:
+    """Recompute every pair's gains, as after importing submissions by hand; return how many pairs."""
+    pairs = session.execute(select(Submission.user_id, Submission.exercise_id).distinct()).all()
+    for user_id, exercise_id in pairs:
+        rebuild_gains(session, user_id, exercise_id)
+    return len(pairs)
