@@ -54,20 +54,21 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def create_token(session: Session, user: User) -> str:
     """Make a new API token for the user; the token itself is shown once and never stored."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, digest=_digest(token)))
+    session.add(ApiToken(user_id=user.id, digest=digest_token(token)))
     session.flush()
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The user who owns this token, or None."""
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == digest_token(token)))
     if row is None:
         return None
     row.last_used_at = utcnow()
     return row.user
 
 
-def _digest(token: str) -> str:
+def digest_token(token: str) -> str:
+    """The stored form of a random token (API tokens, invites)."""
     # Tokens are long random strings, so a fast hash suffices (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()

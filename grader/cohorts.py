@@ -1,7 +1,6 @@
 """Cohorts and their people: create, enrol one by one or from a CSV file (all or nothing), invite."""
 
 import csv
-import hashlib
 import io
 import secrets
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from grader.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, find_user
+from grader.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, digest_token, find_user
 from grader.models import Cohort, CohortCoach, Enrollment, Invite, Role, User, utcnow
 
 NO_PASSWORD = "!"
@@ -150,13 +149,13 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
 def create_invite(session: Session, user: User) -> str:
     """A new one-time invite token for the user; only its digest is stored."""
     token = secrets.token_urlsafe(24)
-    session.add(Invite(user_id=user.id, digest=_digest(token)))
+    session.add(Invite(user_id=user.id, digest=digest_token(token)))
     return token
 
 
 def invite_for(session: Session, token: str) -> Invite | None:
     """The unused invite with this token, or None."""
-    invite = session.scalar(select(Invite).where(Invite.digest == _digest(token)))
+    invite = session.scalar(select(Invite).where(Invite.digest == digest_token(token)))
     return invite if invite is not None and invite.used_at is None else None
 
 
@@ -179,7 +178,3 @@ def _person_problem(name: str, email: str) -> str | None:
     if not EMAIL_PATTERN.match(email):
         return f"'{email}' is not an email address"
     return None
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

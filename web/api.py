@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from grader.accounts import user_for_token
 from grader.models import Exercise, Submission
-from grader.submissions import SubmissionRejected, submit
-from web import db_session, queue, settings
-from web.exercises import exercise_or_404
+from grader.submissions import SubmissionRejected
+from web import db_session
+from web.exercises import exercise_or_404, submit_as
 from web.submissions import visible_submission
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,15 +39,7 @@ def create_submission(slug: str):
     if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
         abort(400, description='Send JSON like {"files": {"name.py": "content"}}.')
     try:
-        submission = submit(
-            db_session(),
-            queue(),
-            learner=g.api_user,
-            exercise=exercise,
-            files=body["files"],
-            max_file_bytes=settings().max_file_bytes,
-            per_minute=settings().submissions_per_minute,
-        )
+        submission = submit_as(g.api_user, exercise, body["files"])
     except SubmissionRejected as rejected:
         abort(rejected.http_status, description=rejected.message)
     url = url_for("api.show_submission", submission_id=submission.id, _external=True)

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from grader.bank import regrade
 from grader.catalog import ExerciseInvalid, read_exercise
 from grader.models import Exercise, ExerciseCheck, Role, Submission
-from grader.submissions import SubmissionRejected, submit
+from grader.submissions import SubmissionRejected
 from web import db_session, queue, settings
 from web.auth import roles_required
-from web.exercises import exercise_or_404
+from web.exercises import exercise_or_404, submit_as
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
 
@@ -52,15 +52,7 @@ def run_reference(slug: str):
     except (ExerciseInvalid, FileNotFoundError):
         abort(409, description=f"The folder of '{slug}' cannot be read now; run `autograder exercises check {slug}`.")
     try:
-        submission = submit(
-            db_session(),
-            queue(),
-            learner=current_user,
-            exercise=exercise,
-            files=spec.solution,
-            max_file_bytes=settings().max_file_bytes,
-            per_minute=settings().submissions_per_minute,
-        )
+        submission = submit_as(current_user, exercise, spec.solution)
     except SubmissionRejected as rejected:
         flash(rejected.message, "error")
         return redirect(url_for(".index"))

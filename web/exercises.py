@@ -59,21 +59,26 @@ def create_submission(slug: str):
     exercise = exercise_or_404(slug)
     files = _files_from_form(exercise)
     try:
-        submission = submit(
-            db_session(),
-            queue(),
-            learner=current_user,
-            exercise=exercise,
-            files=files,
-            max_file_bytes=settings().max_file_bytes,
-            per_minute=settings().submissions_per_minute,
-        )
+        submission = submit_as(current_user, exercise, files)
     except SubmissionRejected as rejected:
         flash(rejected.message, "error")
         code = {name: _as_text(files.get(name, "")) for name in exercise.files}
         page = render_template("exercises/show.html", exercise=exercise, code=code, history=_history(exercise))
         return page, rejected.http_status
     return redirect(url_for("submissions.show", submission_id=submission.id))
+
+
+def submit_as(user, exercise: Exercise, files) -> Submission:
+    """Check, store and queue files for an exercise as this user, within the site's limits."""
+    return submit(
+        db_session(),
+        queue(),
+        learner=user,
+        exercise=exercise,
+        files=files,
+        max_file_bytes=settings().max_file_bytes,
+        per_minute=settings().submissions_per_minute,
+    )
 
 
 def _files_from_form(exercise: Exercise) -> dict[str, str | bytes]:
