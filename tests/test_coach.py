@@ -179,3 +179,14 @@ def test_the_learner_home_names_nobody_else(app):
     page = client.get("/").text
     assert "Hello, Amina" in page and 'id="home-chart"' in page and "Next:" in page
     assert "Secretname" not in page
+
+
+def test_a_learner_without_submissions_has_a_calm_page(app):
+    coach, client = coach_client(app)
+    newcomer = make_user(app, name="Noor")
+    cohort = make_cohort(app, coach, start=date.today() - timedelta(days=2), learners=[newcomer])
+    page = client.get(f"/coach/cohorts/{cohort.id}/learners/{newcomer.id}")
+    assert page.status_code == 200 and "No submissions yet." in page.text
+    assert client.get(f"/coach/cohorts/{cohort.id}/exercises").status_code == 200
+    stranger = make_user(app)
+    assert client.get(f"/coach/cohorts/{cohort.id}/learners/{stranger.id}").status_code == 404
