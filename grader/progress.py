@@ -224,10 +224,8 @@ def matrix(session: Session, cohort: Cohort) -> dict[tuple[int, int], Cell]:
         .group_by(Submission.user_id, Submission.exercise_id)
     )
     # Raw rows: a big cohort has tens of thousands of cells.
-    return {
-        (user, exercise): Cell(count, bool(solved), best)
-        for user, exercise, count, solved, best in _raw_rows(session, query)
-    }
+    make = Cell._make  # solved arrives as 0 or 1, which reads as false or true
+    return {(row[0], row[1]): make(row[2:]) for row in _raw_rows(session, query)}
 
 
 def signals(
