@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from grader.calendar import plan, sprint_day, sprint_length, working_days_between
 from grader.models import (
@@ -113,7 +113,9 @@ def learners_of(session: Session, cohort: Cohort) -> list[User]:
 
 def exercises_in_plan(session: Session, cohort: Cohort) -> tuple[list[Exercise], dict[int, int]]:
     """Every exercise with the sprint day it is due, in plan order."""
-    exercises = list(session.scalars(select(Exercise)))
+    # Only the columns progress needs: the tests and statements are large JSON and text.
+    columns = (Exercise.id, Exercise.slug, Exercise.title, Exercise.week, Exercise.day, Exercise.max_score)
+    exercises = list(session.scalars(select(Exercise).options(load_only(*columns))))
     overrides = dict(
         session.execute(select(PlanEntry.exercise_id, PlanEntry.due_day).where(PlanEntry.cohort_id == cohort.id)).all()
     )
