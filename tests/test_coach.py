@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from grader.models import Enrollment, Submission, User
+from grader.models import Cohort, Enrollment, Exercise, PlanEntry, Submission, User
+from grader.progress import exercises_in_plan
 from tests.factories import PASSWORD, login, make_cohort, make_user, multipart, record_submission, sessions
 
 MONDAY = date(2026, 11, 2)
@@ -190,3 +191,21 @@ def test_a_learner_without_submissions_has_a_calm_page(app):
     assert client.get(f"/coach/cohorts/{cohort.id}/exercises").status_code == 200
     stranger = make_user(app)
     assert client.get(f"/coach/cohorts/{cohort.id}/learners/{stranger.id}").status_code == 404
+
+
+def test_the_plan_can_move_an_exercise_and_refuses_garbage(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY, learners=[make_user(app)])
+    with sessions(app)() as session:
+        hello = session.scalar(select(Exercise).where(Exercise.slug == "hello-name"))
+    page = client.get(f"/coach/cohorts/{cohort.id}/plan").text
+    assert "Say hello" in page and f'name="due-{hello.id}"' in page
+    bad = client.post(f"/coach/cohorts/{cohort.id}/plan", data={f"due-{hello.id}": "soon"})
+    assert bad.status_code == 400 and "Nothing was saved" in bad.text and "from 1 to 30" in bad.text
+    assert count(app, PlanEntry) == 0
+    client.post(f"/coach/cohorts/{cohort.id}/plan", data={f"due-{hello.id}": "12"})
+    with sessions(app)() as session:
+        found = session.get(Cohort, cohort.id)
+        assert exercises_in_plan(session, found)[1][hello.id] == 12
+    client.post(f"/coach/cohorts/{cohort.id}/plan", data={f"due-{hello.id}": ""})  # back to the default
+    assert count(app, PlanEntry) == 0

@@ -9,7 +9,18 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from grader.cohorts import CohortError, CsvRejected, coaches, cohorts_of_coach, create_cohort, enrol, enrol_csv
+from grader.calendar import default_due_day, sprint_length
+from grader.cohorts import (
+    CohortError,
+    CsvRejected,
+    coaches,
+    cohorts_of_coach,
+    create_cohort,
+    enrol,
+    enrol_csv,
+    read_plan_form,
+    save_plan,
+)
 from grader.models import Cohort, Comment, Enrollment, Role, Submission, User
 from grader.progress import exercise_stats, exercises_in_plan, learners_of, snapshot
 from web import db_session
@@ -150,6 +161,38 @@ def update_settings(cohort_id: int):
         setattr(found, name, value)
     db_session().commit()
     flash("Thresholds saved.")
+    return redirect(url_for(".cohort", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/plan", methods=["GET", "POST"])
+@roles_required(*COACH_ROLES)
+def edit_plan(cohort_id: int):
+    """Which exercise is expected by which sprint day; blank keeps the default from its week and day."""
+    found = cohort_or_404(cohort_id)
+    session = db_session()
+    exercises, due = exercises_in_plan(session, found)
+
+    def page(status: int = 200):
+        defaults = {exercise.id: default_due_day(found, exercise) for exercise in exercises}
+        return render_template(
+            "coach/plan.html",
+            cohort=found,
+            exercises=exercises,
+            due=due,
+            defaults=defaults,
+            length=sprint_length(found),
+        ), status
+
+    if request.method == "GET":
+        return page()
+    try:
+        changes = read_plan_form(found, exercises, request.form)
+    except ValueError as error:
+        flash(f"Nothing was saved: {error}", "error")
+        return page(400)
+    save_plan(session, found, changes)
+    session.commit()
+    flash("Plan saved. Curves, pace and signals now follow it.")
     return redirect(url_for(".cohort", cohort_id=cohort_id))
 
 
