@@ -4,7 +4,8 @@
 set -euo pipefail
 
 redis_url=${AUTOGRADER_REDIS_URL:-redis://127.0.0.1:6379/0}
-instance_dir=$(cd "$(dirname "$0")/.." && pwd)/instance
+# Outside any checkout: one Redis serves every checkout on this machine, and a checkout may be deleted.
+if [ "$(id -u)" = 0 ]; then redis_dir=/var/lib/autograder/redis; else redis_dir=${XDG_STATE_HOME:-$HOME/.local/state}/autograder/redis; fi
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
@@ -59,11 +60,12 @@ ensure_redis() {
       exit 1
     fi
   fi
-  echo "starting Redis on $host:$port"
-  mkdir -p "$instance_dir"
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --appendonly yes --dir "$instance_dir" \
-    --logfile "$instance_dir/redis.log" >/dev/null
-  wait_for 10 bash -c "exec 3<>/dev/tcp/$host/$port" || { echo "error: Redis did not start; see $instance_dir/redis.log" >&2; exit 1; }
+  echo "starting Redis on $host:$port (data in $redis_dir)"
+  mkdir -p "$redis_dir"
+  # Redis only carries work (the database is the truth), so a failed snapshot must never stop writes.
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$redis_dir" --logfile "$redis_dir/redis.log" \
+    --appendonly yes --save "" --stop-writes-on-bgsave-error no >/dev/null
+  wait_for 10 bash -c "exec 3<>/dev/tcp/$host/$port" || { echo "error: Redis did not start; see $redis_dir/redis.log" >&2; exit 1; }
 }
 
 ensure_gvisor() {
