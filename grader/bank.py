@@ -37,19 +37,20 @@ def load_bank(sessions: sessionmaker[Session], settings: Settings, *, slugs: lis
             (check.slug, check.version)
             for check in session.scalars(select(ExerciseCheck).where(ExerciseCheck.ok.is_(True)))
         }
-    to_check, ready = [], []
+    to_check, read, ready = [], {}, []
     for folder in folders:
         try:
             spec = read_exercise(folder)
         except ExerciseInvalid:
-            to_check.append(folder)  # check_folders reports the same problems; it is cheap
+            to_check.append(folder)  # check_folders reads it again, to report its problems
             continue
         if (spec.slug, spec.version) in passed:
             ready.append(spec)
         else:
             to_check.append(folder)
+            read[folder] = spec
     report = LoadReport()
-    results = check_folders(to_check, settings)
+    results = check_folders(to_check, settings, read)
     with sessions.begin() as session:
         for spec, result in results:
             record_check(session, result)

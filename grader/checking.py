@@ -35,19 +35,25 @@ class CheckResult:
         return "\n".join(str(problem) for problem in self.problems)
 
 
-def check_folder(folder: Path, settings: Settings) -> tuple[ExerciseSpec | None, CheckResult]:
-    """Read the folder, then run its checks in the sandbox; return the spec only if it is sound."""
-    try:
-        spec = read_exercise(folder)
-    except ExerciseInvalid as invalid:
-        return None, CheckResult(folder.name, None, invalid.problems)
+def check_folder(
+    folder: Path, settings: Settings, spec: ExerciseSpec | None = None
+) -> tuple[ExerciseSpec | None, CheckResult]:
+    """Read the folder (unless its spec is given), then run its checks in the sandbox."""
+    if spec is None:
+        try:
+            spec = read_exercise(folder)
+        except ExerciseInvalid as invalid:
+            return None, CheckResult(folder.name, None, invalid.problems)
     return spec, check_spec(spec, folder, settings)
 
 
-def check_folders(folders: list[Path], settings: Settings) -> list[tuple[ExerciseSpec | None, CheckResult]]:
-    """Check many folders, CHECK_WORKERS at a time, in the order given."""
+def check_folders(
+    folders: list[Path], settings: Settings, specs: dict[Path, ExerciseSpec] | None = None
+) -> list[tuple[ExerciseSpec | None, CheckResult]]:
+    """Check many folders, CHECK_WORKERS at a time, in the order given; specs already read are reused."""
+    known = specs or {}
     with ThreadPoolExecutor(CHECK_WORKERS) as pool:
-        return list(pool.map(lambda folder: check_folder(folder, settings), folders))
+        return list(pool.map(lambda folder: check_folder(folder, settings, known.get(folder)), folders))
 
 
 def check_spec(spec: ExerciseSpec, folder: Path, settings: Settings) -> CheckResult:

@@ -154,7 +154,7 @@ def test_a_broken_change_is_refused_and_the_loaded_version_kept(bank, app, setti
 
 def test_loading_an_unchanged_bank_runs_nothing(bank, app, settings, docker_client, monkeypatch):
     load_bank(sessions(app), settings)
-    monkeypatch.setattr("grader.bank.check_folders", lambda folders, settings: [] if not folders else 1 / 0)
+    monkeypatch.setattr("grader.bank.check_folders", lambda folders, settings, specs=None: [] if not folders else 1 / 0)
     assert load_bank(sessions(app), settings).unchanged == ["adder"]
 
 

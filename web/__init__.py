@@ -1,13 +1,14 @@
 """The web site: learners submit and read results; the JSON API does the same for scripts."""
 
 import secrets
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app, g
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from grader.db import make_engine, make_sessionmaker
+from grader.db import create_schema, make_engine, make_sessionmaker
 from grader.queue import grading_queue
 from grader.settings import Settings, load_settings
 
@@ -57,8 +58,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 def db_session() -> Session:
     """The database session of this request, opened on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["autograder"]["sessions"]()
+        g.db_session = session_factory()()
     return g.db_session
+
+
+def session_factory() -> sessionmaker[Session]:
+    """The running app's session factory, for code outside a request (commands)."""
+    return current_app.extensions["autograder"]["sessions"]
+
+
+def prepare_database() -> None:
+    """Create any missing table of the running app's database."""
+    create_schema(current_app.extensions["autograder"]["engine"])
+
+
+def today() -> date:
+    """Today's date: one place, so every page and signal agrees on it."""
+    return date.today()
 
 
 def settings() -> Settings:

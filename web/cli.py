@@ -6,16 +6,14 @@ import sys
 import time
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from grader.accounts import AccountError, create_token, create_user, find_user
 from grader.caretaker import Caretaker
-from grader.db import create_schema
 from grader.demo import seed_demo
-from web import create_app
+from web import create_app, prepare_database, queue, session_factory, settings
 from web.cli_exercises import exercises_group, load_and_report
 
 WORKER_STOP_SECONDS = 30
@@ -27,20 +25,12 @@ def cli() -> None:
     """Run and manage the autograder."""
 
 
-def _sessions():
-    return current_app.extensions["autograder"]["sessions"]
-
-
-def _settings():
-    return current_app.config["SETTINGS"]
-
-
 def _check_redis() -> None:
     try:
-        current_app.extensions["autograder"]["queue"].connection.ping()
+        queue().connection.ping()
     except RedisError as error:
         raise click.ClickException(
-            f"Redis is not reachable at {_settings().redis_url} ({error}). Start it, or run 'make run'."
+            f"Redis is not reachable at {settings().redis_url} ({error}). Start it, or run 'make run'."
         ) from error
 
 
@@ -51,9 +41,9 @@ def _check_redis() -> None:
 def run_command(host: str, port: int) -> None:
     """Prepare the database, load exercises, seed the demo, then serve the site with one worker."""
     _check_redis()
-    create_schema(current_app.extensions["autograder"]["engine"])
+    prepare_database()
     load_and_report()
-    with _sessions().begin() as session:
+    with session_factory().begin() as session:
         created = seed_demo(session)
     if created:
         click.echo("\nDemo accounts (shown only this once; keep them):")
@@ -100,14 +90,14 @@ def _stop(children: list[subprocess.Popen]) -> None:
 def worker_command(burst: bool) -> None:
     """Grade submissions from the queue until stopped."""
     _check_redis()
-    create_schema(current_app.extensions["autograder"]["engine"])
-    queue = current_app.extensions["autograder"]["queue"]
-    caretaker = Caretaker(_sessions(), queue)
+    prepare_database()
+    grading = queue()
+    caretaker = Caretaker(session_factory(), grading)
     caretaker.run_once()
     if not burst:
         caretaker.start()
     # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+    SimpleWorker([grading], connection=grading.connection).work(burst=burst, with_scheduler=False)
 
 
 @cli.group("users")
@@ -123,9 +113,9 @@ def users_group() -> None:
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a user who can log in."""
-    create_schema(current_app.extensions["autograder"]["engine"])
+    prepare_database()
     try:
-        with _sessions().begin() as session:
+        with session_factory().begin() as session:
             user = create_user(session, email=email, name=name, role=role, password=password)
             click.echo(f"created {user.role} {user.email}")
     except AccountError as error:
@@ -142,7 +132,7 @@ def tokens_group() -> None:
 @with_appcontext
 def create_token_command(email: str) -> None:
     """Print a new API token for the user with this email."""
-    with _sessions().begin() as session:
+    with session_factory().begin() as session:
         user = find_user(session, email)
         if user is None:
             raise click.ClickException(f"no user with email {email}")

@@ -4,17 +4,16 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from grader.bank import load_bank, regrade
 from grader.catalog import exercise_folders
 from grader.checking import check_folders
-from grader.db import create_schema
 from grader.exercism import import_exercism
 from grader.models import Exercise
 from grader.scaffold import ScaffoldError, scaffold
+from web import prepare_database, queue, session_factory, settings
 
 
 @click.group("exercises")
@@ -22,16 +21,8 @@ def exercises_group() -> None:
     """Manage the exercise bank (AUTOGRADER_EXERCISES_DIR)."""
 
 
-def _settings():
-    return current_app.config["SETTINGS"]
-
-
-def _sessions():
-    return current_app.extensions["autograder"]["sessions"]
-
-
 def _bank() -> Path:
-    bank = _settings().exercises_dir
+    bank = settings().exercises_dir
     if not bank.is_dir():
         raise click.ClickException(f"the exercise bank {bank} is not a folder (AUTOGRADER_EXERCISES_DIR)")
     return bank
@@ -42,7 +33,7 @@ def _bank() -> Path:
 @with_appcontext
 def load_command(slugs: tuple[str, ...]) -> None:
     """Check and load exercises (all, or those named); broken ones are refused and listed."""
-    create_schema(current_app.extensions["autograder"]["engine"])
+    prepare_database()
     if not load_and_report(list(slugs)):
         sys.exit(1)
 
@@ -52,7 +43,7 @@ def load_and_report(slugs: list[str] | None = None) -> bool:
     bank = _bank()
     click.echo(f"loading exercises from {bank}: new or changed ones are checked in the sandbox first")
     try:
-        report = load_bank(_sessions(), _settings(), slugs=slugs or None)
+        report = load_bank(session_factory(), settings(), slugs=slugs or None)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
@@ -80,7 +71,7 @@ def check_command(slugs: tuple[str, ...]) -> None:
         if unknown:
             raise click.ClickException(f"no exercise folder named {', '.join(sorted(unknown))}")
         folders = [folder for folder in folders if folder.name in slugs]
-    results = check_folders(folders, _settings())
+    results = check_folders(folders, settings())
     failed = [result for _, result in results if not result.ok]
     for _, result in results:
         click.echo(result.text(), err=not result.ok)
@@ -109,11 +100,11 @@ def new_command(slug: str, week: int, day: int) -> None:
 @with_appcontext
 def regrade_command(slug: str) -> None:
     """Grade every submission of an exercise again with its current tests."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         exercise = session.scalar(select(Exercise).where(Exercise.slug == slug))
         if exercise is None:
             raise click.ClickException(f"no loaded exercise called {slug}")
-        count = regrade(session, current_app.extensions["autograder"]["queue"], exercise)
+        count = regrade(session, queue(), exercise)
     click.echo(f"queued {count} submission(s) of {slug} for regrading with version {exercise.version}")
 
 

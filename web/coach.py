@@ -23,7 +23,7 @@ from grader.cohorts import (
 )
 from grader.models import Cohort, Comment, Enrollment, Role, Submission, User
 from grader.progress import exercise_stats, exercises_in_plan, learners_of, snapshot
-from web import db_session
+from web import db_session, today
 from web.auth import roles_required
 from web.charts import chart_data
 from web.matrix import matrix_body
@@ -40,11 +40,6 @@ THRESHOLD_RANGES = {
 """Allowed range of each at-risk threshold a coach may set."""
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def today() -> date:
-    """Today's date; one place, so pages and signals agree."""
-    return date.today()
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:

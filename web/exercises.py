@@ -1,6 +1,5 @@
 """Learners browse the exercises of the sprint, read one, and submit code for it."""
 
-from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +10,7 @@ from grader.cohorts import cohort_of_learner
 from grader.models import Exercise, Role, Submission
 from grader.progress import Curve, learner_home
 from grader.submissions import SubmissionRejected, submit
-from web import db_session, queue, settings
+from web import db_session, queue, settings, today
 from web.charts import chart_data
 
 bp = Blueprint("exercises", __name__)
@@ -35,7 +34,7 @@ def index():
     home, chart = None, None
     cohort = cohort_of_learner(db_session(), current_user) if current_user.role == Role.LEARNER else None
     if cohort is not None:
-        home = learner_home(db_session(), cohort, current_user, date.today())
+        home = learner_home(db_session(), cohort, current_user, today())
         chart = chart_data(home.progress, highlight=Curve(current_user.id, "You", home.own.points))
     return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart)
 
