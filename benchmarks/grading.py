@@ -11,7 +11,7 @@ import time
 
 import docker
 
-from grader.catalog import read_exercise
+from grader.authoring.reader import read_exercise
 from grader.settings import PROJECT_ROOT, load_settings
 from sandbox.limits import Limits
 from sandbox.runner import container_options, run

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from grader.accounts import create_user
-from grader.db import create_schema
-from grader.gains import rebuild_all_gains
+from grader.grading.gains import rebuild_all_gains
 from grader.models import Cohort, CohortCoach, Enrollment, Exercise, Submission, TestResult, User
+from grader.people.accounts import create_user
+from grader.services import Services
 from grader.settings import load_settings
 from web import create_app
+from web.context import EXTENSION
 
 PASSWORD = "benchmark password"
 
@@ -28,7 +29,7 @@ PASSWORD = "benchmark password"
 def build(app, learners: int, exercises: int, submissions: int, seed: int = 7) -> tuple[int, int, str]:
     """Fill the database; return the cohort id, one learner's id and the coach's email."""
     rng = random.Random(seed)
-    sessions = app.extensions["autograder"]["sessions"]
+    sessions = app.extensions[EXTENSION].sessions
     start = date.today() - timedelta(days=27)  # four weeks in: day 20 of 30
     with sessions.begin() as session:
         coach = create_user(session, email="coach@bench.test", name="Coach", role="coach", password=PASSWORD)
@@ -156,8 +157,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings({"AUTOGRADER_DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}"})
-        app = create_app({"SETTINGS": settings, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-        create_schema(app.extensions["autograder"]["engine"])
+        services = Services.build(settings)
+        services.prepare_database()
+        app = create_app({"SERVICES": services, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
         started = time.perf_counter()
         cohort_id, learner_id, coach_email = build(app, args.learners, args.exercises, args.submissions)
         print(
@@ -175,8 +177,7 @@ def main() -> None:
             )
         )
         print(line("exercise statistics", timed(client, f"/coach/cohorts/{cohort_id}/exercises", args.requests)))
-        app.extensions["autograder"]["engine"].dispose()
-        app.extensions["autograder"]["queue"].connection.close()
+        services.close()
 
 
 if __name__ == "__main__":

@@ -136,8 +136,8 @@ class Submission(Base):
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
     files: Mapped[dict] = mapped_column(JSON)
     status: Mapped[Status] = mapped_column(String(16), default=Status.QUEUED, index=True)
-    attempt: Mapped[int] = mapped_column(default=0)
-    """Grading attempts started; only the current attempt may store a result."""
+    attempt: Mapped[int] = mapped_column(default=1)
+    """The current grading attempt, from 1; only the current attempt may store a result."""
     tries: Mapped[int] = mapped_column(default=0)
     """Attempts since the last deliberate (re)grade that failed for reasons of ours."""
     outcome: Mapped[Outcome | None] = mapped_column(String(16))

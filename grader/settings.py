@@ -1,13 +1,17 @@
-"""Settings of the whole system, read once from AUTOGRADER_* environment variables."""
+"""Settings of the whole system, read once per process from AUTOGRADER_* environment variables."""
 
 import os
-from dataclasses import dataclass, field
+import types
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sandbox.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: instance/ and exercises/ live here unless settings say otherwise."""
+
+PREFIX = "AUTOGRADER_"
+"""Prefix of every environment variable the system reads."""
 
 
 def default_database_url() -> str:
@@ -17,7 +21,7 @@ def default_database_url() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the services are and how submissions are limited."""
+    """Where the services are and how submissions are limited; each field is AUTOGRADER_<NAME> upper-cased."""
 
     database_url: str = field(default_factory=default_database_url)
     """SQLAlchemy URL of the database (AUTOGRADER_DATABASE_URL)."""
@@ -46,26 +50,37 @@ class Settings:
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
-    default_limits: Limits = field(default_factory=Limits)
-    """Limits of an exercise whose exercise.toml names none."""
+    secret_key: str | None = None
+    """Key that signs the site's session cookies; None keeps one made once in instance/ (AUTOGRADER_SECRET_KEY)."""
+
+    default_limits: Limits = field(default_factory=Limits, metadata={"environment": False})
+    """Limits of an exercise whose exercise.toml names none (not read from the environment)."""
+
+
+class SettingsError(ValueError):
+    """An AUTOGRADER_* variable that cannot be read; the message names it."""
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from AUTOGRADER_* variables, keeping defaults for the rest."""
-    environ = os.environ if environ is None else environ
+    environ = dict(os.environ) if environ is None else environ
     values: dict[str, object] = {}
-    for name, kind in (
-        ("database_url", str),
-        ("redis_url", str),
-        ("queue_name", str),
-        ("exercises_dir", Path),
-        ("sandbox_image", str),
-        ("sandbox_runtime", str),
-        ("max_file_bytes", int),
-        ("submissions_per_minute", int),
-        ("grading_attempts", int),
-    ):
-        raw = environ.get(f"AUTOGRADER_{name.upper()}")
-        if raw:
-            values[name] = kind(raw)
-    return Settings(**values)
+    for item in fields(Settings):
+        name = PREFIX + item.name.upper()
+        raw = environ.get(name)
+        if raw and item.metadata.get("environment", True):
+            values[item.name] = _parse(name, raw, item.type)
+    return Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
+
+
+def _parse(name: str, raw: str, kind: object) -> object:
+    if isinstance(kind, types.UnionType):  # "str | None": an empty variable is already skipped
+        kind = next(arg for arg in kind.__args__ if arg is not type(None))
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
+    if kind is Path:
+        return Path(raw)
+    return raw

@@ -7,7 +7,6 @@ import secrets
 import socket
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import docker
 import docker.errors
@@ -15,6 +14,7 @@ import requests.exceptions
 from docker.types import LogConfig, Ulimit
 
 from sandbox.limits import Limits
+from sandbox.report import RawRun, SandboxUnavailable, extract_report
 
 LABEL = "autograder.sandbox"
 """Label carried by every sandbox container, so a reaper can find strays."""
@@ -33,23 +33,6 @@ DOCKER_API_VERSION = "1.41"
 
 DOCKER_TIMEOUT = 30
 """Seconds to wait for the Docker daemon on calls other than the run itself."""
-
-
-class SandboxUnavailable(Exception):
-    """The sandbox could not run the submission: our fault, never the learner's."""
-
-
-@dataclass(frozen=True)
-class RawRun:
-    """What the host observed of one run; the report is whatever the harness claimed."""
-
-    timed_out: bool
-    oom_killed: bool
-    exit_code: int | None
-    seconds: float
-    report: dict | None
-    report_problem: str
-    output: str
 
 
 def run(
@@ -188,23 +171,6 @@ def _kill(container) -> None:
     except docker.errors.APIError as error:
         if error.status_code != 409:  # 409: not running any more
             raise
-
-
-def extract_report(output: str, secret: str) -> tuple[dict | None, str, str]:
-    """Find the report framed by the secret; return it, why it is missing, and the other output."""
-    end = output.rfind(secret)
-    start = output.rfind(secret, 0, end) if end > 0 else -1
-    if start < 0:
-        return None, "the harness printed no report", output
-    body = output[start + len(secret) : end]
-    rest = output[:start] + output[end + len(secret) :]
-    try:
-        report = json.loads(body)
-    except ValueError:
-        return None, "the report is not valid JSON", rest
-    if not isinstance(report, dict):
-        return None, "the report is not a JSON object", rest
-    return report, "", rest
 
 
 _pending_removal: set[str] = set()

@@ -9,11 +9,12 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from grader import jobs
-from grader.catalog import read_bank, store_specs
-from grader.db import create_schema
+from grader import services as process_services
+from grader.authoring.reader import read_bank
+from grader.authoring.store import store_specs
+from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from tests.factories import sessions
+from tests.factories import services_of
 from web import create_app
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -55,27 +56,23 @@ def settings_env(tmp_path, redis_url, monkeypatch):
     }
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    jobs._process_sessions.cache_clear()
-    yield environ
-    jobs._process_sessions.cache_clear()
+    return environ
 
 
 @pytest.fixture
 def app(settings_env):
-    """The web app on a fresh database with the exercise bank loaded."""
-    app = create_app(
-        {"SETTINGS": load_settings(settings_env), "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
-    )
-    create_schema(app.extensions["autograder"]["engine"])
-    specs, problems = read_bank(app.config["SETTINGS"].exercises_dir)
+    """The web app on a fresh database with the exercise bank loaded; jobs run in this process share its services."""
+    services = Services.build(load_settings(settings_env))
+    services.prepare_database()
+    specs, problems = read_bank(services.settings.exercises_dir)
     assert not problems
-    with sessions(app).begin() as session:
+    with services.sessions.begin() as session:
         store_specs(session, specs)
-    yield app
-    queue = app.extensions["autograder"]["queue"]
-    queue.delete(delete_jobs=True)
-    queue.connection.close()
-    app.extensions["autograder"]["engine"].dispose()
+    process_services.use(services)
+    yield create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
+    process_services.use(None)
+    services.queue.delete(delete_jobs=True)
+    services.close()
 
 
 @pytest.fixture
@@ -87,7 +84,7 @@ def client(app):
 @pytest.fixture
 def drain_queue(app):
     """Run the grading queue to empty in this process with a real RQ worker, as RQ's own tests do."""
-    queue = app.extensions["autograder"]["queue"]
+    queue = services_of(app).queue
 
     def drain() -> None:
         SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)

@@ -2,22 +2,29 @@
 
 import itertools
 
-from grader.accounts import create_token, create_user
+from grader.people.accounts import create_token, create_user
+from grader.services import Services
 from sandbox.runner import LABEL, OWNER_LABEL, owner
+from web.context import EXTENSION
 
 PASSWORD = "correct horse"
 _numbers = itertools.count(1)
 
 
+def services_of(app) -> Services:
+    """The app's Services."""
+    return app.extensions[EXTENSION]
+
+
 def sessions(app):
     """The app's session factory."""
-    return app.extensions["autograder"]["sessions"]
+    return services_of(app).sessions
 
 
 def make_user(app, role: str = "learner", name: str | None = None):
     """Create a user with the test password; return the detached row."""
     number = next(_numbers)
-    with app.extensions["autograder"]["sessions"].begin() as session:
+    with sessions(app).begin() as session:
         return create_user(
             session, email=f"{role}{number}@example.test", name=name or f"{role} {number}", role=role, password=PASSWORD
         )
@@ -31,7 +38,7 @@ def login(client, user) -> None:
 
 def make_token(app, user) -> str:
     """A new API token for the user."""
-    with app.extensions["autograder"]["sessions"].begin() as session:
+    with sessions(app).begin() as session:
         return create_token(session, session.merge(user))
 
 
@@ -52,7 +59,7 @@ def my_sandbox_containers(client) -> list:
 
 def make_cohort(app, coach, *, start, learners=(), name="Sprint test"):
     """A cohort coached by coach with the given learners enrolled."""
-    from grader.cohorts import create_cohort, enrol
+    from grader.people.cohorts import create_cohort, enrol
 
     with sessions(app).begin() as session:
         cohort = create_cohort(
@@ -67,7 +74,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
     """A graded submission stored as the worker would have stored it, at a chosen time."""
     from sqlalchemy import select
 
-    from grader.gains import rebuild_gains
+    from grader.grading.gains import rebuild_gains
     from grader.models import Exercise, Status, Submission, TestResult
 
     with sessions(app).begin() as session:

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.catalog import manifest_of, read_exercise
+from grader.authoring.manifest import manifest_of
+from grader.authoring.reader import read_exercise
+from grader.grading.submissions import SubmissionRejected, check_files
+from grader.grading.verdict import decide
 from grader.models import Outcome, TestStatus
 from grader.settings import load_settings
-from grader.submissions import SubmissionRejected, check_files
-from grader.verdict import decide
 from sandbox.limits import Limits
 from sandbox.runner import run
 from tests.factories import login, make_user, multipart, my_sandbox_containers

@@ -7,15 +7,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from grader.bank import load_bank
-from grader.catalog import read_exercise
-from grader.checking import CheckResult, _flaky_problems, check_folder
-from grader.exercism import import_exercism
+from grader.authoring.bank import load_bank
+from grader.authoring.checking import _flaky_problems, check_folder
+from grader.authoring.exercism import import_exercism
+from grader.authoring.reader import read_exercise
+from grader.authoring.spec import CheckResult
+from grader.cli import cli
 from grader.models import Exercise, ExerciseCheck, Submission
 from grader.settings import load_settings
-from sandbox.runner import RawRun
+from sandbox.report import RawRun
 from tests.factories import login, make_user, sessions
-from web.cli import cli
 
 pytestmark = pytest.mark.integration
 
@@ -154,7 +155,9 @@ def test_a_broken_change_is_refused_and_the_loaded_version_kept(bank, app, setti
 
 def test_loading_an_unchanged_bank_runs_nothing(bank, app, settings, docker_client, monkeypatch):
     load_bank(sessions(app), settings)
-    monkeypatch.setattr("grader.bank.check_folders", lambda folders, settings, specs=None: [] if not folders else 1 / 0)
+    monkeypatch.setattr(
+        "grader.authoring.bank.check_folders", lambda folders, settings, specs=None: [] if not folders else 1 / 0
+    )
     assert load_bank(sessions(app), settings).unchanged == ["adder"]
 
 

@@ -4,7 +4,9 @@ import shutil
 
 import pytest
 
-from grader.catalog import ExerciseInvalid, read_bank, read_exercise, store_specs
+from grader.authoring.reader import read_bank, read_exercise
+from grader.authoring.spec import ExerciseInvalid
+from grader.authoring.store import store_specs
 from grader.settings import PROJECT_ROOT
 from tests.factories import sessions
 

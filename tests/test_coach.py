@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from grader.models import Cohort, Enrollment, Exercise, PlanEntry, Submission, User
-from grader.progress import exercises_in_plan
+from grader.progress.queries import exercises_in_plan
 from tests.factories import PASSWORD, login, make_cohort, make_user, multipart, record_submission, sessions
 
 MONDAY = date(2026, 11, 2)

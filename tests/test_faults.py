@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from grader.bank import regrade
+from grader.grading.queue import enqueue_grading
+from grader.grading.reconciler import reconcile
+from grader.grading.submissions import regrade
 from grader.models import Outcome, Status, Submission, TestResult
-from grader.queue import enqueue_grading
-from grader.reconciler import reconcile
 from grader.settings import PROJECT_ROOT
 from sandbox.reaper import reap
 from sandbox.runner import DEADLINE_LABEL, LABEL, OWNER_LABEL, owner
-from tests.factories import login, make_user, my_sandbox_containers, sessions
+from tests.factories import login, make_user, my_sandbox_containers, services_of, sessions
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def assert_no_container_left(docker_client) -> None:
 
 def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
     submission_id = submit(learner, SLOW_CORRECT)
-    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], stderr=subprocess.DEVNULL)
     try:
         wait_for_status(app, submission_id, Status.RUNNING)
         time.sleep(0.5)  # let the container start
@@ -77,7 +77,7 @@ def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
         worker.wait()
     # The dead worker's container outlives it; the reaper removes it once its deadline has passed.
     assert reap(docker_client, now=time.time() + 3600, owner=owner(worker.pid)) == 1
-    queue = app.extensions["autograder"]["queue"]
+    queue = services_of(app).queue
     assert reconcile(sessions(app), queue, lease_seconds=0).requeued == [submission_id]
     drain_queue()
     assert assert_graded_once(app, submission_id).attempt == 2
@@ -86,11 +86,11 @@ def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
 
 def test_redis_restarted_and_emptied_while_submissions_wait(app, learner, drain_queue, docker_client):
     waiting = [submit(learner) for _ in range(3)]
-    redis = app.extensions["autograder"]["queue"].connection
+    redis = services_of(app).queue.connection
     redis.flushdb()
     redis.shutdown(nosave=True)
     subprocess.run([ENSURE_SERVICES], check=True, capture_output=True)
-    queue = app.extensions["autograder"]["queue"]
+    queue = services_of(app).queue
     assert queue.count == 0  # the jobs are gone; the database still has the submissions
     assert sorted(reconcile(sessions(app), queue, queued_grace_seconds=0).requeued) == waiting
     drain_queue()
@@ -162,7 +162,7 @@ def test_database_briefly_locked(app, learner, drain_queue, docker_client, setti
 
 def test_a_job_delivered_twice_is_graded_once(app, learner, drain_queue, docker_client):
     submission_id = submit(learner)
-    enqueue_grading(app.extensions["autograder"]["queue"], submission_id, 1)  # the same attempt again
+    enqueue_grading(services_of(app).queue, submission_id, 1)  # the same attempt again
     drain_queue()
     assert assert_graded_once(app, submission_id).attempt == 1
 
@@ -173,7 +173,7 @@ def test_regrade_reaches_submissions_still_running(app, learner, drain_queue, do
         session.get(Submission, submission_id).status = Status.RUNNING  # as if a worker held it
     with sessions(app)() as session:
         exercise = session.get(Submission, submission_id).exercise
-        assert regrade(session, app.extensions["autograder"]["queue"], exercise) == 1
+        assert regrade(session, services_of(app).queue, exercise) == 1
     drain_queue()
     submission = assert_graded_once(app, submission_id)
     assert submission.attempt == 2 and submission.regrades == 1 and submission.tries == 0

@@ -92,7 +92,7 @@ def test_the_api_reports_the_graded_result(app, docker_client, drain_queue):
 def test_the_worker_command_grades_what_was_queued(app, learner_client, settings_env):
     location = learner_client.post("/exercises/hello-name/submissions", data={"code:hello.py": CORRECT}).location
     worker = subprocess.run(
-        [sys.executable, "-m", "web.cli", "worker", "--burst"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "grader.cli", "worker", "--burst"], capture_output=True, text=True, timeout=120
     )
     assert worker.returncode == 0, worker.stderr
     assert "✓ passed" in learner_client.get(location + "/result").text

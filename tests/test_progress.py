@@ -4,9 +4,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from grader.calendar import sprint_day, working_days_between
 from grader.models import Cohort, Submission
-from grader.progress import exercise_stats, learner_home, snapshot
+from grader.people.calendar import sprint_day, working_days_between
+from grader.progress.home import learner_home
+from grader.progress.snapshot import snapshot
+from grader.progress.statistics import exercise_stats
 from tests.factories import make_cohort, make_user, record_submission, sessions
 
 MONDAY = date(2026, 11, 2)

@@ -1,11 +1,11 @@
 """The verdict is decided on the host: its own observations first, and no pass without a full report."""
 
-from grader.catalog import read_exercise
+from grader.authoring.reader import read_exercise
+from grader.grading.verdict import decide
 from grader.models import Outcome, TestStatus
 from grader.settings import PROJECT_ROOT
-from grader.verdict import decide
 from sandbox.limits import Limits
-from sandbox.runner import RawRun, extract_report
+from sandbox.report import RawRun, extract_report
 
 MANIFEST = read_exercise(PROJECT_ROOT / "exercises" / "hello-name").manifest
 IDS = [entry["id"] for entry in MANIFEST]

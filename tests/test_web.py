@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 
 from grader.models import Submission
-from tests.factories import PASSWORD, login, make_user, multipart, sessions
+from tests.factories import PASSWORD, login, make_user, multipart, services_of, sessions
 from web import create_app
 
 
@@ -108,13 +108,9 @@ def test_bytes_that_are_not_utf8_are_refused_and_the_code_kept(app, client):
 
 
 def test_forms_need_a_csrf_token(settings_env, app):
-    from grader.settings import load_settings
-
-    strict = create_app({"SETTINGS": load_settings(settings_env), "SECRET_KEY": "test", "TESTING": True})
+    strict = create_app({"SERVICES": services_of(app), "SECRET_KEY": "test", "TESTING": True})
     user = make_user(app)
     response = strict.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
-    strict.extensions["autograder"]["queue"].connection.close()
-    strict.extensions["autograder"]["engine"].dispose()
     assert response.status_code == 400
     assert "CSRF" in response.text
 

@@ -1,16 +1,14 @@
-"""The web site: learners submit and read results; the JSON API does the same for scripts."""
+"""The web site: learners submit and read results; coaches follow cohorts; the JSON API serves scripts."""
 
 import secrets
-from datetime import date
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import Session, sessionmaker
 
-from grader.db import create_schema, make_engine, make_sessionmaker
-from grader.queue import grading_queue
-from grader.settings import Settings, load_settings
+from grader.services import Services
+from grader.settings import PROJECT_ROOT, load_settings
+from web import api, auth, authors, coach, context, errors, exercises, markdown, submissions
 
 MAX_REQUEST_BYTES = 2_000_000
 """Largest request body accepted; anything bigger is answered with 413 before it is read."""
@@ -19,78 +17,25 @@ csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app from AUTOGRADER_* settings, or from test_config in the tests."""
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    """Build the app from AUTOGRADER_* settings, or from test_config (with SETTINGS or SERVICES) in the tests."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SESSION_COOKIE_SAMESITE="Lax")
-    if test_config is None:
-        app.config["SETTINGS"] = load_settings()
-        app.config.from_prefixed_env("AUTOGRADER")
-    else:
-        app.config.update(test_config)
-    settings: Settings = app.config["SETTINGS"]
+    app.config.update(test_config or {})
+    services: Services = app.config.pop("SERVICES", None) or Services.build(
+        app.config.pop("SETTINGS", None) or load_settings()
+    )
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = services.settings.secret_key or _instance_secret(Path(app.instance_path))
 
-    engine = make_engine(settings.database_url)
-    app.extensions["autograder"] = {
-        "engine": engine,
-        "sessions": make_sessionmaker(engine),
-        "queue": grading_queue(settings.redis_url, settings.queue_name),
-    }
-    app.teardown_appcontext(_close_session)
+    context.init_app(app, services)
     csrf.init_app(app)
-
-    from web import api, auth, authors, coach, errors, exercises, markdown, submissions
-
     auth.init_app(app)
     errors.init_app(app)
     markdown.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(exercises.bp)
-    app.register_blueprint(submissions.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(authors.bp)
-    app.register_blueprint(coach.bp)
+    for blueprint in (auth.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     return app
-
-
-def db_session() -> Session:
-    """The database session of this request, opened on first use."""
-    if "db_session" not in g:
-        g.db_session = session_factory()()
-    return g.db_session
-
-
-def session_factory() -> sessionmaker[Session]:
-    """The running app's session factory, for code outside a request (commands)."""
-    return current_app.extensions["autograder"]["sessions"]
-
-
-def prepare_database() -> None:
-    """Create any missing table of the running app's database."""
-    create_schema(current_app.extensions["autograder"]["engine"])
-
-
-def today() -> date:
-    """Today's date: one place, so every page and signal agrees on it."""
-    return date.today()
-
-
-def settings() -> Settings:
-    """The settings of the running app."""
-    return current_app.config["SETTINGS"]
-
-
-def queue():
-    """The grading queue of the running app."""
-    return current_app.extensions["autograder"]["queue"]
-
-
-def _close_session(_error=None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
 
 
 def _instance_secret(instance: Path) -> str:

@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, g, request, url_for
 from sqlalchemy import select
 
-from grader.accounts import user_for_token
+from grader.grading.submissions import SubmissionRejected
 from grader.models import Exercise, Submission
-from grader.submissions import SubmissionRejected
-from web import db_session
+from grader.people.accounts import user_for_token
+from web.context import db_session
 from web.exercises import exercise_or_404, submit_as
 from web.submissions import visible_submission
 

@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from grader.accounts import authenticate
-from grader.cohorts import CohortError, invite_for
-from grader.cohorts import accept_invite as accept
 from grader.models import User
-from web import db_session
+from grader.people.accounts import authenticate
+from grader.people.invites import InviteError, invite_for
+from grader.people.invites import accept_invite as accept
+from web.context import db_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -70,7 +70,7 @@ def accept_invite(token: str):
     if request.method == "POST":
         try:
             user = accept(db_session(), invite, request.form.get("password", ""))
-        except CohortError as error:
+        except InviteError as error:
             flash(str(error), "error")
             return render_template("invite.html", invite=invite), 400
         db_session().commit()

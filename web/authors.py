@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from grader.bank import regrade
-from grader.catalog import ExerciseInvalid, read_exercise
+from grader.authoring.reader import read_exercise
+from grader.authoring.spec import ExerciseInvalid
+from grader.grading.submissions import SubmissionRejected, regrade
 from grader.models import Exercise, ExerciseCheck, Role, Submission
-from grader.submissions import SubmissionRejected
-from web import db_session, queue, settings
 from web.auth import roles_required
+from web.context import db_session, grading_queue, settings
 from web.exercises import exercise_or_404, submit_as
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
@@ -64,6 +64,6 @@ def run_reference(slug: str):
 def regrade_all(slug: str):
     """Grade every submission of the exercise again with its current version."""
     exercise = exercise_or_404(slug)
-    count = regrade(db_session(), queue(), exercise)
+    count = regrade(db_session(), grading_queue(), exercise)
     flash(f"{count} submission(s) of '{exercise.title}' are being graded again with version {exercise.version}.")
     return redirect(url_for(".index"))

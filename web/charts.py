@@ -1,6 +1,6 @@
 """Shape progress data for the browser's charts (drawn by the vendored Chart.js)."""
 
-from grader.progress import CohortProgress, Curve
+from grader.progress.curves import CohortProgress, Curve
 
 LOOK_AHEAD_DAYS = 5
 """Sprint days after today that the chart still shows, so the pace ahead is visible but curves are not squashed."""

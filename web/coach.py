@@ -9,8 +9,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from grader.calendar import default_due_day, sprint_length
-from grader.cohorts import (
+from grader.models import Cohort, Comment, Enrollment, Role, Submission, User
+from grader.people.calendar import default_due_day, sprint_length
+from grader.people.cohorts import (
     CohortError,
     CsvRejected,
     coaches,
@@ -18,14 +19,14 @@ from grader.cohorts import (
     create_cohort,
     enrol,
     enrol_csv,
-    read_plan_form,
-    save_plan,
 )
-from grader.models import Cohort, Comment, Enrollment, Role, Submission, User
-from grader.progress import exercise_stats, exercises_in_plan, learners_of, snapshot
-from web import db_session, today
+from grader.people.plan import read_plan_form, save_plan
+from grader.progress.queries import exercises_in_plan, learners_of
+from grader.progress.snapshot import snapshot
+from grader.progress.statistics import exercise_stats
 from web.auth import roles_required
 from web.charts import chart_data
+from web.context import db_session, today
 from web.matrix import matrix_body
 
 bp = Blueprint("coach", __name__, url_prefix="/coach")

@@ -6,12 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from grader.cohorts import cohort_of_learner
+from grader.grading.submissions import SubmissionRejected, submit
 from grader.models import Exercise, Role, Submission
-from grader.progress import Curve, learner_home
-from grader.submissions import SubmissionRejected, submit
-from web import db_session, queue, settings, today
+from grader.people.cohorts import cohort_of_learner
+from grader.progress.curves import Curve
+from grader.progress.home import learner_home
 from web.charts import chart_data
+from web.context import db_session, grading_queue, settings, today
 
 bp = Blueprint("exercises", __name__)
 
@@ -71,7 +72,7 @@ def submit_as(user, exercise: Exercise, files) -> Submission:
     """Check, store and queue files for an exercise as this user, within the site's limits."""
     return submit(
         db_session(),
-        queue(),
+        grading_queue(),
         learner=user,
         exercise=exercise,
         files=files,

@@ -3,7 +3,7 @@
 from flask import url_for
 from markupsafe import Markup, escape
 
-from grader.progress import Snapshot
+from grader.progress.snapshot import Snapshot
 
 NOT_STARTED = Markup('<td class="none" title="not started">·</td>')
 

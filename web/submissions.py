@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
 from grader.models import Role, Submission
-from web import db_session
+from web.context import db_session
 
 bp = Blueprint("submissions", __name__)
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.accounts import create_user, find_user
-from grader.cohorts import create_cohort, enrol
 from grader.models import WORKING_WEEK, Cohort, Role
+from grader.people.accounts import create_user, find_user
+from grader.people.cohorts import create_cohort, enrol
 
 DEMO_PEOPLE = (
     ("coach@demo.test", "Demo Coach", Role.COACH),

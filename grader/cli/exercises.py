@@ -4,16 +4,16 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from grader.bank import load_bank, regrade
-from grader.catalog import exercise_folders
-from grader.checking import check_folders
-from grader.exercism import import_exercism
+from grader.authoring.bank import load_bank
+from grader.authoring.checking import check_folders
+from grader.authoring.exercism import import_exercism
+from grader.authoring.reader import exercise_folders
+from grader.authoring.scaffold import ScaffoldError, scaffold
+from grader.cli.context import services
+from grader.grading.submissions import regrade
 from grader.models import Exercise
-from grader.scaffold import ScaffoldError, scaffold
-from web import prepare_database, queue, session_factory, settings
 
 
 @click.group("exercises")
@@ -22,7 +22,7 @@ def exercises_group() -> None:
 
 
 def _bank() -> Path:
-    bank = settings().exercises_dir
+    bank = services().settings.exercises_dir
     if not bank.is_dir():
         raise click.ClickException(f"the exercise bank {bank} is not a folder (AUTOGRADER_EXERCISES_DIR)")
     return bank
@@ -30,10 +30,9 @@ def _bank() -> Path:
 
 @exercises_group.command("load")
 @click.argument("slugs", nargs=-1)
-@with_appcontext
 def load_command(slugs: tuple[str, ...]) -> None:
     """Check and load exercises (all, or those named); broken ones are refused and listed."""
-    prepare_database()
+    services().prepare_database()
     if not load_and_report(list(slugs)):
         sys.exit(1)
 
@@ -43,7 +42,7 @@ def load_and_report(slugs: list[str] | None = None) -> bool:
     bank = _bank()
     click.echo(f"loading exercises from {bank}: new or changed ones are checked in the sandbox first")
     try:
-        report = load_bank(session_factory(), settings(), slugs=slugs or None)
+        report = load_bank(services().sessions, services().settings, slugs=slugs or None)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
@@ -62,7 +61,6 @@ def load_and_report(slugs: list[str] | None = None) -> bool:
 
 @exercises_group.command("check")
 @click.argument("slugs", nargs=-1)
-@with_appcontext
 def check_command(slugs: tuple[str, ...]) -> None:
     """Check exercises without loading them: format, then reference and starter in the sandbox."""
     folders = exercise_folders(_bank())
@@ -71,7 +69,7 @@ def check_command(slugs: tuple[str, ...]) -> None:
         if unknown:
             raise click.ClickException(f"no exercise folder named {', '.join(sorted(unknown))}")
         folders = [folder for folder in folders if folder.name in slugs]
-    results = check_folders(folders, settings())
+    results = check_folders(folders, services().settings)
     failed = [result for _, result in results if not result.ok]
     for _, result in results:
         click.echo(result.text(), err=not result.ok)
@@ -84,7 +82,6 @@ def check_command(slugs: tuple[str, ...]) -> None:
 @click.argument("slug")
 @click.option("--week", default=1, show_default=True)
 @click.option("--day", default=1, show_default=True)
-@with_appcontext
 def new_command(slug: str, week: int, day: int) -> None:
     """Create a new exercise folder that already passes its checks; then edit it."""
     try:
@@ -97,14 +94,13 @@ def new_command(slug: str, week: int, day: int) -> None:
 
 @exercises_group.command("regrade")
 @click.argument("slug")
-@with_appcontext
 def regrade_command(slug: str) -> None:
     """Grade every submission of an exercise again with its current tests."""
-    with session_factory()() as session:
+    with services().sessions() as session:
         exercise = session.scalar(select(Exercise).where(Exercise.slug == slug))
         if exercise is None:
             raise click.ClickException(f"no loaded exercise called {slug}")
-        count = regrade(session, queue(), exercise)
+        count = regrade(session, services().queue, exercise)
     click.echo(f"queued {count} submission(s) of {slug} for regrading with version {exercise.version}")
 
 
@@ -112,7 +108,6 @@ def regrade_command(slug: str) -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Default: the bank.")
 @click.option("--week", default=1, show_default=True, help="Week of the sprint for the imported exercises.")
-@with_appcontext
 def import_exercism_command(path: Path, dest: Path | None, week: int) -> None:
     """Convert Exercism-format Python exercises (one folder, or a folder of them) into our format."""
     result = import_exercism(path, dest or _bank(), week=week)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from grader.models import Outcome, TestStatus
 from sandbox.limits import Limits
-from sandbox.runner import RawRun
+from sandbox.report import RawRun
 
 MESSAGE_LIMIT = 500
 """Characters of a test's message shown to the learner (as Exercism's test runners do)."""

@@ -8,7 +8,7 @@ import time
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.reconciler import reconcile
+from grader.grading.reconciler import reconcile
 from sandbox import reaper, runner
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Accept a learner's files for an exercise: check them, store them, then queue them for grading."""
+"""Put submissions on their way to grading: a learner's new files, or every submission of a changed exercise again."""
 
 from collections.abc import Mapping
 from datetime import timedelta
@@ -7,8 +7,9 @@ from rq import Queue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.models import Exercise, Status, Submission, User, utcnow
-from grader.queue import enqueue_grading
+from grader.grading import lifecycle
+from grader.grading.queue import enqueue_all, enqueue_grading
+from grader.models import Exercise, Submission, User, utcnow
 
 
 class SubmissionRejected(Exception):
@@ -82,11 +83,17 @@ def submit(
         user_id=learner.id,
         exercise_id=exercise.id,
         files=checked,
-        status=Status.QUEUED,
-        attempt=1,
         max_score=exercise.max_score,
     )
     session.add(submission)
     session.commit()  # the worker must find the row
     enqueue_grading(queue, submission.id, submission.attempt)
     return submission
+
+
+def regrade(session: Session, queue: Queue, exercise: Exercise) -> int:
+    """Grade every submission of the exercise again with its current tests; return how many."""
+    attempts = lifecycle.regrade_all(session, exercise)
+    session.commit()  # the worker must find the new attempts
+    enqueue_all(queue, attempts)
+    return len(attempts)

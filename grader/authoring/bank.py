@@ -8,14 +8,14 @@ unchanged bank runs nothing.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rq import Queue
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.catalog import ExerciseInvalid, exercise_folders, read_exercise, store_specs
-from grader.checking import CheckResult, check_folders
-from grader.models import Exercise, ExerciseCheck, Status, Submission, utcnow
-from grader.queue import enqueue_grading
+from grader.authoring.checking import check_folders
+from grader.authoring.reader import exercise_folders, read_exercise
+from grader.authoring.spec import CheckResult, ExerciseInvalid
+from grader.authoring.store import record_check, store_specs
+from grader.models import ExerciseCheck
 from grader.settings import Settings
 
 
@@ -61,42 +61,6 @@ def load_bank(sessions: sessionmaker[Session], settings: Settings, *, slugs: lis
         changes = store_specs(session, sorted(ready, key=lambda spec: spec.slug))
     report.added, report.changed, report.unchanged = changes["added"], changes["changed"], changes["unchanged"]
     return report
-
-
-def record_check(session: Session, result: CheckResult) -> None:
-    """Keep the latest check of a slug for the authors' page."""
-    row = session.scalar(select(ExerciseCheck).where(ExerciseCheck.slug == result.slug))
-    if row is None:
-        row = ExerciseCheck(slug=result.slug)
-        session.add(row)
-    row.version, row.ok, row.output, row.checked_at = result.version, result.ok, result.text(), utcnow()
-
-
-def regrade(session: Session, queue: Queue, exercise: Exercise) -> int:
-    """Grade every submission of the exercise again with its current tests; return how many.
-
-    Submissions still waiting or running get a new attempt too, so a run against the old
-    tests cannot store its result. One UPDATE raises every attempt at once.
-    """
-    session.execute(
-        update(Submission)
-        .where(Submission.exercise_id == exercise.id)
-        .values(
-            attempt=Submission.attempt + 1,
-            status=Status.QUEUED,
-            started_at=None,
-            tries=0,
-            regrades=Submission.regrades + 1,
-            max_score=exercise.max_score,
-        )
-    )
-    queued = session.execute(
-        select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id)
-    ).all()
-    session.commit()  # the worker must find the new attempts
-    for submission_id, attempt in queued:
-        enqueue_grading(queue, submission_id, attempt)
-    return len(queued)
 
 
 def _folders(bank: Path, slugs: list[str] | None) -> list[Path]:

@@ -12,9 +12,9 @@ from rq.job import JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.jobs import MAX_TRIES, give_up
+from grader.grading import lifecycle
+from grader.grading.queue import JOB_TIMEOUT, enqueue_all, job_id
 from grader.models import Status, Submission, utcnow
-from grader.queue import JOB_TIMEOUT, enqueue_grading
 
 LEASE_SECONDS = JOB_TIMEOUT + 60
 """Seconds an attempt may stay running before it is presumed dead: longer than RQ lets a job run."""
@@ -42,7 +42,8 @@ def reconcile(
 ) -> Reconciled:
     """Queue again what is stuck: running past its lease, or queued with no live job in Redis."""
     now = utcnow()
-    requeued, given_up = [], []
+    requeued: list[tuple[int, int]] = []
+    given_up: list[int] = []
     with sessions.begin() as session:
         overdue = (Submission.status == Status.RUNNING) & (
             Submission.started_at < now - timedelta(seconds=lease_seconds)
@@ -54,21 +55,16 @@ def reconcile(
         for submission in stuck:
             if submission.status == Status.QUEUED and _job_is_live(queue, submission):
                 continue
-            if submission.tries >= MAX_TRIES:
-                give_up(submission, f"{submission.tries} tries failed")
+            if submission.tries >= lifecycle.MAX_TRIES:
+                lifecycle.give_up(submission, f"{submission.tries} tries failed")
                 given_up.append(submission.id)
-                continue
-            submission.tries += 1
-            submission.attempt += 1
-            submission.status = Status.QUEUED
-            submission.started_at = None
-            requeued.append((submission.id, submission.attempt))
+            else:
+                requeued.append((submission.id, lifecycle.new_attempt(submission)))
     # Enqueue after commit, so a worker that picks the job up finds the new attempt in the row.
-    for submission_id, attempt in requeued:
-        enqueue_grading(queue, submission_id, attempt)
+    enqueue_all(queue, requeued)
     return Reconciled([submission_id for submission_id, _ in requeued], given_up)
 
 
 def _job_is_live(queue: Queue, submission: Submission) -> bool:
-    job = queue.fetch_job(f"submission-{submission.id}-{submission.attempt}")
+    job = queue.fetch_job(job_id(submission.id, submission.attempt))
     return job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES

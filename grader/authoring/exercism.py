@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.catalog import FILE_NAME_PATTERN, SLUG_PATTERN, ExerciseInvalid, read_exercise
+from grader.authoring.reader import read_exercise
+from grader.authoring.spec import FILE_NAME_PATTERN, SLUG_PATTERN, ExerciseInvalid
 
 POINTS = 10
 """Points of an imported exercise."""

@@ -1,18 +1,16 @@
-"""Cohorts and their people: create, enrol one by one or from a CSV file (all or nothing), invite."""
+"""Cohorts and their people: create, find, enrol one by one or from a CSV file (all or nothing)."""
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
-from grader.accounts import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, digest_token, find_user
-from grader.calendar import default_due_day, sprint_length
-from grader.models import Cohort, CohortCoach, Enrollment, Exercise, Invite, PlanEntry, Role, User, utcnow
+from grader.models import Cohort, CohortCoach, Enrollment, Role, User
+from grader.people.accounts import EMAIL_PATTERN, find_user
+from grader.people.invites import create_invite
 
 NO_PASSWORD = "!"
 """Password hash of a user who has not accepted their invite yet: no password matches it."""
@@ -147,30 +145,6 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
-def create_invite(session: Session, user: User) -> str:
-    """A new one-time invite token for the user; only its digest is stored."""
-    token = secrets.token_urlsafe(24)
-    session.add(Invite(user_id=user.id, digest=digest_token(token)))
-    return token
-
-
-def invite_for(session: Session, token: str) -> Invite | None:
-    """The unused invite with this token, or None."""
-    invite = session.scalar(select(Invite).where(Invite.digest == digest_token(token)))
-    return invite if invite is not None and invite.used_at is None else None
-
-
-def accept_invite(session: Session, invite: Invite, password: str) -> User:
-    """Set the invited learner's password, once."""
-    if invite.used_at is not None:
-        raise CohortError("This link was used already. Log in, or ask your coach for a new link.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise CohortError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    invite.user.password_hash = generate_password_hash(password)
-    invite.used_at = utcnow()
-    return invite.user
-
-
 def _person_problem(name: str, email: str) -> str | None:
     if not name.strip():
         return "the name is empty"
@@ -179,37 +153,3 @@ def _person_problem(name: str, email: str) -> str | None:
     if not EMAIL_PATTERN.match(email):
         return f"'{email}' is not an email address"
     return None
-
-
-def read_plan_form(cohort: Cohort, exercises: list[Exercise], form) -> dict[int, int | None]:
-    """Exercise id → the due day asked for, or None for the default; raise ValueError naming the first bad field."""
-    length = sprint_length(cohort)
-    changes: dict[int, int | None] = {}
-    for exercise in exercises:
-        raw = str(form.get(f"due-{exercise.id}", "")).strip()
-        if not raw:
-            changes[exercise.id] = None
-            continue
-        if not raw.isdigit() or not 1 <= int(raw) <= length:
-            raise ValueError(
-                f"the day for '{exercise.title}' must be a whole number from 1 to {length}, not '{raw[:20]}'"
-            )
-        day = int(raw)
-        changes[exercise.id] = None if day == default_due_day(cohort, exercise) else day
-    return changes
-
-
-def save_plan(session: Session, cohort: Cohort, changes: dict[int, int | None]) -> None:
-    """Store the cohort's own due days; None removes an override, so the default applies again."""
-    existing = {
-        entry.exercise_id: entry for entry in session.scalars(select(PlanEntry).where(PlanEntry.cohort_id == cohort.id))
-    }
-    for exercise_id, day in changes.items():
-        entry = existing.get(exercise_id)
-        if day is None:
-            if entry is not None:
-                session.delete(entry)
-        elif entry is None:
-            session.add(PlanEntry(cohort_id=cohort.id, exercise_id=exercise_id, due_day=day))
-        else:
-            entry.due_day = day

@@ -2,37 +2,19 @@
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from grader.catalog import ExerciseInvalid, ExerciseSpec, Problem, limits_of, read_exercise
+from grader.authoring.reader import read_exercise
+from grader.authoring.spec import CheckResult, ExerciseInvalid, ExerciseSpec, Problem, limits_of
 from grader.settings import Settings
 from sandbox import runner
 from sandbox.limits import Limits
+from sandbox.report import RawRun, SandboxUnavailable
 
 CHECK_WORKERS = 2
 """Exercises checked at once: one per core of a small machine."""
 
 _LINE_IN_TRACEBACK = re.compile(r"(test_\w+\.py):(\d+)")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The problems found in one exercise folder; none means it may reach learners."""
-
-    slug: str
-    version: str | None
-    problems: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def text(self) -> str:
-        """One line per problem, or a line saying all is well."""
-        if self.ok:
-            return f"{self.slug}: ok (version {self.version})"
-        return "\n".join(str(problem) for problem in self.problems)
 
 
 def check_folder(
@@ -68,12 +50,12 @@ def check_spec(spec: ExerciseSpec, folder: Path, settings: Settings) -> CheckRes
             second = _run(spec, spec.solution, limits, settings)
             problems += _flaky_problems(first, second, spec, folder)
             problems += _starter_problems(_run(spec, spec.starter, limits, settings), spec, folder)
-    except runner.SandboxUnavailable as error:
+    except SandboxUnavailable as error:
         problems = [Problem(folder, 1, f"could not check in the sandbox: {error}")]
     return CheckResult(spec.slug, spec.version, problems)
 
 
-def _run(spec: ExerciseSpec, files: dict[str, str], limits: Limits, settings: Settings) -> runner.RawRun:
+def _run(spec: ExerciseSpec, files: dict[str, str], limits: Limits, settings: Settings) -> RawRun:
     return runner.run(
         files,
         spec.tests,
@@ -84,12 +66,12 @@ def _run(spec: ExerciseSpec, files: dict[str, str], limits: Limits, settings: Se
     )
 
 
-def _statuses(raw: runner.RawRun) -> dict[str, str]:
+def _statuses(raw: RawRun) -> dict[str, str]:
     report = raw.report or {}
     return {test["id"]: test["status"] for test in report.get("tests", []) if isinstance(test, dict)}
 
 
-def _loading_problems(raw: runner.RawRun, folder: Path) -> list[Problem]:
+def _loading_problems(raw: RawRun, folder: Path) -> list[Problem]:
     """Problems that stop the tests from running at all: they do not load, or the reference does not."""
     solution = folder / "solution"
     if raw.timed_out or (raw.report or {}).get("load_timeout") or (raw.report or {}).get("call_timeout"):
@@ -112,7 +94,7 @@ def _loading_problems(raw: runner.RawRun, folder: Path) -> list[Problem]:
     return problems
 
 
-def _reference_problems(raw: runner.RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
+def _reference_problems(raw: RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
     statuses = _statuses(raw)
     problems = []
     for entry in spec.manifest:
@@ -127,7 +109,7 @@ def _reference_problems(raw: runner.RawRun, spec: ExerciseSpec, folder: Path) ->
     return problems
 
 
-def _flaky_problems(first: runner.RawRun, second: runner.RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
+def _flaky_problems(first: RawRun, second: RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
     before, after = _statuses(first), _statuses(second)
     return [
         Problem(
@@ -141,7 +123,7 @@ def _flaky_problems(first: runner.RawRun, second: runner.RawRun, spec: ExerciseS
     ]
 
 
-def _starter_problems(raw: runner.RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
+def _starter_problems(raw: RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
     statuses = _statuses(raw)
     hidden = [entry for entry in spec.manifest if entry["hidden"]]
     if not hidden:

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from grader.catalog import SLUG_PATTERN
+from grader.authoring.spec import SLUG_PATTERN
 
 TEMPLATE = {
     "exercise.toml": """title = "{title}"

@@ -1,0 +1,44 @@
+"""`autograder users …` and `autograder tokens …`: accounts made from the command line."""
+
+import click
+
+from grader.cli.context import services
+from grader.models import Role
+from grader.people.accounts import AccountError, create_token, create_user, find_user
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([str(role) for role in Role]))
+@click.option("--password", required=True)
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a user who can log in."""
+    services().prepare_database()
+    try:
+        with services().sessions.begin() as session:
+            user = create_user(session, email=email, name=name, role=role, password=password)
+            click.echo(f"created {user.role} {user.email}")
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+def create_token_command(email: str) -> None:
+    """Print a new API token for the user with this email."""
+    with services().sessions.begin() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        click.echo(create_token(session, user))

@@ -1,0 +1,87 @@
+"""`autograder run` and `autograder worker`: the whole system on one machine, and a grading worker."""
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+import click
+from rq import SimpleWorker
+
+from grader import services as process_services
+from grader.cli.context import require_redis, services
+from grader.cli.exercises import load_and_report
+from grader.grading.caretaker import Caretaker
+from grader.people.demo import seed_demo
+
+WORKER_STOP_SECONDS = 30
+"""Seconds the worker may take to finish its job when the system stops."""
+
+SITE_APP = "web:create_app()"
+"""What gunicorn serves: the web app, imported by name so this command never imports Flask."""
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run_command(host: str, port: int) -> None:
+    """Prepare the database, load exercises, seed the demo, then serve the site with one worker."""
+    require_redis()
+    services().prepare_database()
+    load_and_report()
+    with services().sessions.begin() as session:
+        created = seed_demo(session)
+    if created:
+        click.echo("\nDemo accounts (shown only this once; keep them):")
+        for email, role, password in created:
+            click.echo(f"  {role:8} {email:20} password: {password}")
+        click.echo("")
+    site = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4"]
+    children = [
+        subprocess.Popen([*site, "--access-logfile", "-", SITE_APP]),
+        subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"]),
+    ]
+    click.echo(f"Site: http://{host}:{port}/   (Ctrl-C stops the site and the worker)")
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same clean stop
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("the site or the worker stopped; see the messages above")
+    except KeyboardInterrupt:
+        click.echo("stopping: the worker finishes the submission in hand first")
+    finally:
+        _stop(children)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Grade submissions from the queue until stopped."""
+    require_redis()
+    grading = services()
+    grading.prepare_database()
+    process_services.use(grading)  # the jobs this worker runs share its engine and queue
+    caretaker = Caretaker(grading.sessions, grading.queue)
+    caretaker.run_once()
+    if not burst:
+        caretaker.start()
+    # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
+    SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+
+
+def _interrupt(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    """Stop the site and the worker; SIGTERM gives RQ a warm shutdown (the job in hand is finished)."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

@@ -1,0 +1,107 @@
+"""The only place a submission's status or attempt changes.
+
+    queued ──claim──▶ running ──store_verdict──▶ graded
+      ▲                  │
+      └──new_attempt─────┘   (the sandbox failed, a worker died, Redis lost the job, a regrade)
+
+Each new try gets a new attempt number, so a late result of an older attempt is never stored.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
+
+from grader.grading.gains import rebuild_gains
+from grader.grading.verdict import Verdict, infrastructure_failure
+from grader.models import Exercise, Status, Submission, TestResult, utcnow
+
+MAX_TRIES = 5
+"""Failed tries (ours, not the learner's) after which a submission is closed, charging the learner nothing."""
+
+REGRADING_NOTICE = "Not your fault: the grader had a problem running your code. It is being graded again."
+"""What the learner reads while a try that failed for reasons of ours waits for the next one."""
+
+
+def claim(session: Session, submission_id: int, attempt: int) -> Submission | None:
+    """Mark this attempt running and return its row; None if it is not the current, waiting attempt."""
+    # One conditional UPDATE, so two workers holding the same job cannot both claim it.
+    claimed = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.attempt == attempt, Submission.status == Status.QUEUED)
+        .values(status=Status.RUNNING, started_at=utcnow())
+    ).rowcount
+    return session.get(Submission, submission_id) if claimed == 1 else None
+
+
+def running(session: Session, submission_id: int, attempt: int) -> Submission | None:
+    """The submission if this attempt still owns it; a reconciler may have started a newer one."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.attempt != attempt or submission.status != Status.RUNNING:
+        return None
+    return submission
+
+
+def store_verdict(submission: Submission, verdict: Verdict, *, version: str | None, seconds: float | None) -> None:
+    """Record a verdict on the submission row, close it, and bring its progress up to date."""
+    submission.status = Status.GRADED
+    submission.outcome = verdict.outcome
+    submission.score = verdict.score()
+    submission.feedback = verdict.feedback
+    submission.exercise_version = version
+    submission.seconds = seconds
+    submission.graded_at = utcnow()
+    submission.results = [
+        TestResult(
+            position=position,
+            name=test.name,
+            description=test.description,
+            hidden=test.hidden,
+            status=test.status,
+            message=test.message,
+            output=test.output,
+            hint=test.hint,
+        )
+        for position, test in enumerate(verdict.tests)
+    ]
+    session = object_session(submission)
+    if session is not None:
+        session.flush()
+        rebuild_gains(session, submission.user_id, submission.exercise_id)
+
+
+def give_up(submission: Submission, reason: str) -> None:
+    """Close a submission the grader could not run after every try, charging the learner nothing."""
+    verdict = infrastructure_failure(submission.exercise.manifest, reason)
+    store_verdict(submission, verdict, version=None, seconds=None)
+
+
+def new_attempt(submission: Submission, *, notice: str | None = None) -> int:
+    """Queue the submission again as a new try (ours failed); return the new attempt number."""
+    submission.tries += 1
+    submission.attempt += 1
+    submission.status = Status.QUEUED
+    submission.started_at = None
+    if notice is not None:
+        submission.feedback = notice
+    return submission.attempt
+
+
+def regrade_all(session: Session, exercise: Exercise) -> list[tuple[int, int]]:
+    """Give every submission of the exercise a new attempt at its current version; return (id, attempt) pairs.
+
+    Submissions still waiting or running get a new attempt too, so a run against the old tests
+    cannot store its result. One UPDATE raises every attempt at once; tries start again at zero.
+    """
+    session.execute(
+        update(Submission)
+        .where(Submission.exercise_id == exercise.id)
+        .values(
+            attempt=Submission.attempt + 1,
+            status=Status.QUEUED,
+            started_at=None,
+            tries=0,
+            regrades=Submission.regrades + 1,
+            max_score=exercise.max_score,
+        )
+    )
+    rows = session.execute(select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id))
+    return [(submission_id, attempt) for submission_id, attempt in rows]

@@ -1,0 +1,60 @@
+"""A learner's own picture: their curve against pace and the cohort median, their streak and next exercise."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from grader.models import Cohort, Exercise, Outcome, Submission, User
+from grader.people.calendar import sprint_day
+from grader.progress.curves import CohortProgress, Curve, cohort_progress
+from grader.progress.queries import as_date, exercises_in_plan, learners_of
+
+
+@dataclass
+class LearnerHome:
+    """A learner's own picture: their curve against pace and the cohort median, streak and next exercise."""
+
+    cohort: Cohort
+    progress: CohortProgress
+    own: Curve
+    streak: int
+    next_exercise: Exercise | None
+    due_day: int | None
+
+
+def learner_home(session: Session, cohort: Cohort, user: User, today: date) -> LearnerHome:
+    """The learner's home page data; other learners appear only inside the median and spread."""
+    learners = learners_of(session, cohort)
+    exercises, due = exercises_in_plan(session, cohort)
+    progress = cohort_progress(session, cohort, learners, exercises, due, today)
+    own = next((curve for curve in progress.curves if curve.user_id == user.id), Curve(user.id, user.name, []))
+    progress.curves = []  # never hand other learners' curves to a learner's page
+    solved = set(
+        session.scalars(
+            select(Submission.exercise_id).where(Submission.user_id == user.id, Submission.outcome == Outcome.PASSED)
+        )
+    )
+    upcoming = next((exercise for exercise in exercises if exercise.id not in solved), None)
+    return LearnerHome(
+        cohort, progress, own, streak(session, cohort, user, today), upcoming, due[upcoming.id] if upcoming else None
+    )
+
+
+def streak(session: Session, cohort: Cohort, user: User, today: date) -> int:
+    """Working days in a row, up to today (or yesterday, if today has none yet), with a submission."""
+    active = {
+        sprint_day(cohort, as_date(day))
+        for day in session.scalars(
+            select(func.date(Submission.created_at)).where(Submission.user_id == user.id).distinct()
+        )
+    }
+    day = sprint_day(cohort, today)
+    if day not in active:
+        day -= 1
+    count = 0
+    while day >= 1 and day in active:
+        count += 1
+        day -= 1
+    return count

@@ -1,0 +1,133 @@
+"""At-risk signals: who has gone quiet, who is stuck, who is behind the plan, each with the reason in words."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from grader.models import Cohort, Exercise, Outcome, Status, Submission, User
+from grader.people.calendar import working_days_between
+from grader.progress.curves import CohortProgress
+from grader.progress.queries import as_date, members
+
+STUCK_LOOKBACK = timedelta(hours=24)
+"""How far back stuck signals look: coaches act on who is stuck now, not last week."""
+
+
+@dataclass
+class Signal:
+    """Why a learner needs a coach's attention, in words."""
+
+    user_id: int
+    name: str
+    kind: str
+    reason: str
+
+
+def signals(
+    session: Session, cohort: Cohort, learners: list[User], progress: CohortProgress, today: date
+) -> list[Signal]:
+    """Learners who have gone quiet, are stuck, or are behind the plan, each with the reason in words."""
+    names = {user.id: user.name for user in learners}
+    found: list[Signal] = []
+    if progress.today <= 0:
+        return found  # the sprint has not started
+    last_seen = dict(
+        session.execute(
+            select(Submission.user_id, func.max(Submission.created_at))
+            .where(Submission.user_id.in_(members(cohort)))
+            .group_by(Submission.user_id)
+        ).all()
+    )
+    for user in learners:
+        seen = last_seen.get(user.id)
+        if seen is None:
+            quiet = working_days_between(cohort, cohort.start_date, today) + 1
+            if quiet >= cohort.inactive_days:
+                found.append(
+                    Signal(user.id, user.name, "quiet", f"No submission yet, {quiet} working days into the sprint.")
+                )
+            continue
+        quiet = working_days_between(cohort, as_date(seen), today)
+        if quiet >= cohort.inactive_days:
+            found.append(
+                Signal(
+                    user.id,
+                    user.name,
+                    "quiet",
+                    f"No submission for {quiet} working days (last on {as_date(seen):%a %d %b}).",
+                )
+            )
+    found += _stuck(session, cohort, names, today)
+    for curve in progress.curves:
+        planned = progress.pace[progress.today - 1] if progress.pace else 0.0
+        earned = curve.points[-1] if curve.points else 0.0
+        if planned - earned > cohort.behind_points:
+            found.append(
+                Signal(
+                    curve.user_id,
+                    curve.name,
+                    "behind",
+                    f"Behind the plan by {planned - earned:g} points "
+                    f"({earned:g} of {planned:g} by day {progress.today}).",
+                )
+            )
+    return found
+
+
+def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date) -> list[Signal]:
+    """K failed attempts on one exercise within M minutes, or the same error K times, in the last day."""
+    since = datetime.combine(today, datetime.max.time()) - STUCK_LOOKBACK
+    ranked = (
+        select(
+            Submission.user_id,
+            Submission.exercise_id,
+            Submission.created_at,
+            Submission.outcome,
+            Submission.feedback,
+            func.row_number()
+            .over(partition_by=(Submission.user_id, Submission.exercise_id), order_by=Submission.created_at.desc())
+            .label("rank"),
+        )
+        .where(Submission.user_id.in_(members(cohort)))
+        .where(Submission.created_at >= since, Submission.status == Status.GRADED)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.user_id, ranked.c.exercise_id, ranked.c.created_at, ranked.c.outcome, ranked.c.feedback).where(
+            ranked.c.rank <= cohort.stuck_attempts
+        )
+    ).all()
+    recent: dict[tuple[int, int], list] = defaultdict(list)
+    for user_id, exercise_id, created_at, outcome, feedback in rows:
+        recent[(user_id, exercise_id)].append((created_at, outcome, feedback))
+    titles = dict(session.execute(select(Exercise.id, Exercise.title)).all())
+    found = []
+    for (user_id, exercise_id), attempts in recent.items():
+        if len(attempts) < cohort.stuck_attempts or any(outcome == Outcome.PASSED for _, outcome, _ in attempts):
+            continue
+        title = titles.get(exercise_id, "an exercise")
+        feedbacks = {feedback for _, _, feedback in attempts}
+        span = (max(a[0] for a in attempts) - min(a[0] for a in attempts)).total_seconds() / 60
+        if len(feedbacks) == 1 and next(iter(feedbacks)):
+            first_line = next(iter(feedbacks)).splitlines()[-1][:120]
+            found.append(
+                Signal(
+                    user_id,
+                    names.get(user_id, "?"),
+                    "stuck",
+                    f"The same error {len(attempts)} times in a row on '{title}': {first_line}",
+                )
+            )
+        elif span <= cohort.stuck_minutes:
+            found.append(
+                Signal(
+                    user_id,
+                    names.get(user_id, "?"),
+                    "stuck",
+                    f"{len(attempts)} failed attempts on '{title}' within {max(1, round(span))} minutes.",
+                )
+            )
+    return found

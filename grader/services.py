@@ -1,0 +1,57 @@
+"""The services of one process, built once: settings, the database engine and its sessions, the grading queue.
+
+The web app keeps its Services in `app.extensions`, a command builds one when it starts, and a
+worker hands its own to the jobs it runs through `use`.
+"""
+
+from dataclasses import dataclass
+
+from rq import Queue
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.db import create_schema, make_engine, make_sessionmaker
+from grader.grading.queue import grading_queue
+from grader.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every part of the system needs to reach the database and the queue."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    queue: Queue
+
+    @classmethod
+    def build(cls, settings: Settings) -> "Services":
+        """Connect nothing yet: the engine and Redis connect on first use."""
+        engine = make_engine(settings.database_url)
+        return cls(settings, engine, make_sessionmaker(engine), grading_queue(settings.redis_url, settings.queue_name))
+
+    def prepare_database(self) -> None:
+        """Create any missing table."""
+        create_schema(self.engine)
+
+    def close(self) -> None:
+        """Close the Redis connection and every pooled database connection."""
+        self.queue.connection.close()
+        self.engine.dispose()
+
+
+_current: Services | None = None
+
+
+def use(services: Services | None) -> None:
+    """Make these the services of jobs run in this process (None forgets them)."""
+    global _current
+    _current = services
+
+
+def current() -> Services:
+    """The services of this process's jobs: those handed to use(), or built from the environment once."""
+    global _current
+    if _current is None:
+        _current = Services.build(load_settings())
+    return _current
