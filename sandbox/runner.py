@@ -7,10 +7,12 @@ import secrets
 import socket
 import time
 from collections.abc import Mapping
+from typing import cast
 
 import docker
 import docker.errors
 import requests.exceptions
+from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
 from sandbox.limits import Limits
@@ -117,12 +119,13 @@ def container_options(limits: Limits, runtime: str | None) -> dict:
     }
 
 
-def _start_and_wait(container, job: bytes, secret: str, limits: Limits) -> RawRun:
+def _start_and_wait(container: Container, job: bytes, secret: str, limits: Limits) -> RawRun:
     """Feed the job on stdin, wait up to the wall-clock limit, then read what happened."""
     stdin = container.attach_socket(params={"stdin": 1, "stream": 1})
     started = time.monotonic()
     container.start()
-    raw_socket = getattr(stdin, "_sock", stdin)
+    # docker-py wraps the attached socket; the socket inside can be half-closed, so the harness sees EOF.
+    raw_socket: socket.socket = getattr(stdin, "_sock", None) or cast(socket.socket, stdin)
     try:
         raw_socket.sendall(job)
         raw_socket.shutdown(socket.SHUT_WR)
@@ -162,7 +165,7 @@ def _is_read_timeout(error: Exception) -> bool:
     return isinstance(error, requests.exceptions.ReadTimeout) or "timed out" in str(error).lower()
 
 
-def _kill(container) -> None:
+def _kill(container: Container) -> None:
     """Kill a container that ran out of time; it may have just exited on its own, which is fine."""
     try:
         container.kill()
@@ -177,7 +180,7 @@ _pending_removal: set[str] = set()
 """Ids of containers this process failed to remove (the daemon was down); removed on the next run."""
 
 
-def _remove(container) -> None:
+def _remove(container: Container) -> None:
     """Remove the container; if the daemon is gone, remember it for the next run (the reaper is the backstop)."""
     try:
         container.remove(force=True)
@@ -185,7 +188,7 @@ def _remove(container) -> None:
     except docker.errors.NotFound:
         _pending_removal.discard(container.id)
     except (docker.errors.DockerException, requests.exceptions.RequestException):
-        _pending_removal.add(container.id)
+        _pending_removal.add(str(container.id))
 
 
 def _remove_pending(client: docker.DockerClient) -> None:

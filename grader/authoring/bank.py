@@ -52,10 +52,10 @@ def load_bank(sessions: sessionmaker[Session], settings: Settings, *, slugs: lis
     report = LoadReport()
     results = check_folders(to_check, settings, read)
     with sessions.begin() as session:
-        for spec, result in results:
+        for checked, result in results:
             record_check(session, result)
-            if result.ok:
-                ready.append(spec)
+            if result.ok and checked is not None:
+                ready.append(checked)
             else:
                 report.refused.append(result)
         changes = store_specs(session, sorted(ready, key=lambda spec: spec.slug))

@@ -96,12 +96,13 @@ def _loading_problems(raw: RawRun, folder: Path) -> list[Problem]:
 
 def _reference_problems(raw: RawRun, spec: ExerciseSpec, folder: Path) -> list[Problem]:
     statuses = _statuses(raw)
+    report = raw.report or {}
     problems = []
     for entry in spec.manifest:
         status = statuses.get(entry["id"])
         if status != "passed":
             message = next(
-                (test.get("message", "") for test in raw.report.get("tests", []) if test.get("id") == entry["id"]),
+                (test.get("message", "") for test in report.get("tests", []) if test.get("id") == entry["id"]),
                 "",
             )
             text = f"the reference solution does not pass '{entry['function']}' ({status or 'not run'}): {message}"

@@ -161,7 +161,7 @@ def _split_tests(source: str) -> tuple[str, str, dict[str, str]]:
         return ast.unparse(ast.fix_missing_locations(ast.Module([*prelude, new_case], []))) + "\n"
 
     hints = {
-        test.name: f"Look again at this case: {test.name.removeprefix('test_').replace('_', ' ')}."
+        test.name: f"Look again at this case: {_words(test.name)}."
         for test in tests[1:]
     }
     return module_with(tests[:1]), module_with(tests[1:]), hints

@@ -1,6 +1,7 @@
 """Keep the score_gains read model in step with graded submissions."""
 
 from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -20,10 +21,10 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
         )
         .order_by(Submission.created_at)
     ).all()
-    gains: dict = defaultdict(float)
+    gains: dict[date, float] = defaultdict(float)
     best = 0.0
     for created_at, score, max_score in rows:
-        capped = min(float(score), float(max_score))
+        capped = min(float(score or 0.0), float(max_score))
         if capped > best:
             gains[created_at.date()] += capped - best
             best = capped

@@ -7,7 +7,7 @@
 Each new try gets a new attempt number, so a late result of an older attempt is never stored.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session, object_session
 
 from grader.grading.gains import rebuild_gains
@@ -24,12 +24,13 @@ REGRADING_NOTICE = "Not your fault: the grader had a problem running your code. 
 def claim(session: Session, submission_id: int, attempt: int) -> Submission | None:
     """Mark this attempt running and return its row; None if it is not the current, waiting attempt."""
     # One conditional UPDATE, so two workers holding the same job cannot both claim it.
-    claimed = session.execute(
+    claimed = _changed_one(
+        session,
         update(Submission)
         .where(Submission.id == submission_id, Submission.attempt == attempt, Submission.status == Status.QUEUED)
-        .values(status=Status.RUNNING, started_at=utcnow())
-    ).rowcount
-    return session.get(Submission, submission_id) if claimed == 1 else None
+        .values(status=Status.RUNNING, started_at=utcnow()),
+    )
+    return session.get(Submission, submission_id) if claimed else None
 
 
 def running(session: Session, submission_id: int, attempt: int) -> Submission | None:
@@ -105,3 +106,9 @@ def regrade_all(session: Session, exercise: Exercise) -> list[tuple[int, int]]:
     )
     rows = session.execute(select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id))
     return [(submission_id, attempt) for submission_id, attempt in rows]
+
+
+def _changed_one(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE; whether it changed exactly one row (another process may have been first)."""
+    result = session.execute(statement)
+    return isinstance(result, CursorResult) and result.rowcount == 1

@@ -120,7 +120,9 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         wanted = ", ".join(repr(column) for column in missing)
         raise CsvRejected([LineError(1, f"missing column {wanted}; the first line must be: name,email")])
     name_at, email_at = header.index("name"), header.index("email")
-    errors, people, seen = [], [], {}
+    errors: list[LineError] = []
+    people: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

@@ -1,8 +1,9 @@
 """The queries every progress view starts from: a cohort's learners, its plan, and raw aggregate rows."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, load_only
 
 from grader.models import Cohort, Enrollment, Exercise, PlanEntry, User
@@ -34,7 +35,7 @@ def exercises_in_plan(session: Session, cohort: Cohort) -> tuple[list[Exercise],
     return exercises, due
 
 
-def raw_rows(session: Session, query: Select) -> list[tuple]:
+def raw_rows(session: Session, query: Select) -> Sequence[Row]:
     """Rows straight from the database driver, without SQLAlchemy's per-row processing.
 
     For the few queries that return tens of thousands of plain numbers; dates may come back as
