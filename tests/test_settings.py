@@ -1,0 +1,40 @@
+"""Settings come from AUTOGRADER_* variables once; a value that cannot be read is named, never a traceback."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+from grader.settings import Settings, SettingsError, load_settings
+from sandbox.limits import Limits
+
+
+def test_each_setting_is_read_by_its_type():
+    settings = load_settings(
+        {
+            "AUTOGRADER_EXERCISES_DIR": "/srv/bank",
+            "AUTOGRADER_GRADING_ATTEMPTS": "5",
+            "AUTOGRADER_SANDBOX_RUNTIME": "runsc",
+            "AUTOGRADER_SECRET_KEY": "k" * 32,
+            "AUTOGRADER_DEFAULT_LIMITS": "huge",  # not a setting of the environment: ignored
+            "AUTOGRADER_SANDBOX_IMAGE": "",  # empty means unset
+        }
+    )
+    assert settings.exercises_dir == Path("/srv/bank")
+    assert settings.grading_attempts == 5
+    assert settings.sandbox_runtime == "runsc" and settings.secret_key == "k" * 32
+    assert settings.default_limits == Limits() and settings.sandbox_image == Settings().sandbox_image
+
+
+def test_a_number_that_is_not_a_number_is_named():
+    with pytest.raises(SettingsError, match="AUTOGRADER_MAX_FILE_BYTES must be a whole number, not 'lots'"):
+        load_settings({"AUTOGRADER_MAX_FILE_BYTES": "lots"})
+
+
+def test_a_command_says_which_setting_is_wrong(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SUBMISSIONS_PER_MINUTE", "ten")
+    result = CliRunner().invoke(cli, ["tokens", "create", "someone@example.test"])
+    assert result.exit_code == 1
+    assert "AUTOGRADER_SUBMISSIONS_PER_MINUTE must be a whole number, not 'ten'" in result.output
+    assert "Traceback" not in result.output
