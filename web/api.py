@@ -1,6 +1,9 @@
 """The JSON API, for terminals and scripts: token auth, the exercises, submitting, reading results."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, g, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from grader.grading.submissions import SubmissionRejected
@@ -14,7 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.before_request
-def authenticate():
+def authenticate() -> None:
     """Every API call needs 'Authorization: Bearer TOKEN'."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = user_for_token(db_session(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
@@ -25,14 +28,14 @@ def authenticate():
 
 
 @bp.get("/exercises")
-def list_exercises():
+def list_exercises() -> ResponseReturnValue:
     """Every exercise: slug, title, week and points."""
     exercises = db_session().scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.slug))
     return [{"slug": e.slug, "title": e.title, "week": e.week, "max_score": e.max_score} for e in exercises]
 
 
 @bp.post("/exercises/<slug>/submissions")
-def create_submission(slug: str):
+def create_submission(slug: str) -> ResponseReturnValue:
     """Submit {"files": {"name.py": "content"}}; answers 202 with the submission's id and url."""
     exercise = exercise_or_404(slug)
     body = request.get_json(silent=True)
@@ -47,12 +50,12 @@ def create_submission(slug: str):
 
 
 @bp.get("/submissions/<int:submission_id>")
-def show_submission(submission_id: int):
+def show_submission(submission_id: int) -> ResponseReturnValue:
     """One submission with its status, outcome, score and tests."""
     return submission_as_json(visible_submission(submission_id, g.api_user))
 
 
-def submission_as_json(submission: Submission) -> dict:
+def submission_as_json(submission: Submission) -> dict[str, object]:
     """The API's view of a submission: hidden tests carry no message."""
     return {
         "id": submission.id,
@@ -78,5 +81,5 @@ def submission_as_json(submission: Submission) -> dict:
     }
 
 
-def _iso(moment) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() + "Z" if moment else None

@@ -1,18 +1,22 @@
 """Logging in and out with a password, and who may see what."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired
 
 from grader.models import User
 from grader.people.accounts import authenticate
 from grader.people.invites import InviteError, invite_for
 from grader.people.invites import accept_invite as accept
 from web.context import db_session
+from web.forms import InviteForm, LoginForm, filled, flash_errors
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -20,14 +24,7 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
 
 
-class LoginForm(FlaskForm):
-    """Email and password."""
-
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
-
-
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Let Flask-Login find users in the database."""
     login_manager.init_app(app)
 
@@ -39,13 +36,13 @@ def load_user(user_id: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Show the login form; log the person in when email and password match."""
     if current_user.is_authenticated:
         return redirect(url_for("exercises.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db_session(), form.email.data, form.password.data)
+        user = authenticate(db_session(), filled(form.email.data), filled(form.password.data))
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -55,38 +52,40 @@ def login():
 
 @bp.post("/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Log out and go back to the login page."""
     logout_user()
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invite(token: str):
+def accept_invite(token: str) -> ResponseReturnValue:
     """Let an invited learner choose their password, once, then log them in."""
     invite = invite_for(db_session(), token)
     if invite is None:
         abort(404, description="This invite link is not valid or was used already. Log in, or ask your coach.")
-    if request.method == "POST":
-        try:
-            user = accept(db_session(), invite, request.form.get("password", ""))
-        except InviteError as error:
-            flash(str(error), "error")
-            return render_template("invite.html", invite=invite), 400
-        db_session().commit()
-        login_user(user)
-        flash("Your password is saved. Welcome!")
-        return redirect(url_for("exercises.index"))
-    return render_template("invite.html", invite=invite)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return render_template("invite.html", invite=invite, form=form), 400 if form.is_submitted() else 200
+    try:
+        user = accept(db_session(), invite, filled(form.password.data))
+    except InviteError as error:
+        flash(str(error), "error")
+        return render_template("invite.html", invite=invite, form=form), 400
+    db_session().commit()
+    login_user(user)
+    flash("Your password is saved. Welcome!")
+    return redirect(url_for("exercises.index"))
 
 
-def roles_required(*roles: str):
+def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Allow a view only to users with one of these roles; others get 404, as if it did not exist."""
 
-    def decorate(view):
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         @login_required
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if current_user.role not in roles:
                 abort(404)
             return view(*args, **kwargs)

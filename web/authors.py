@@ -1,6 +1,7 @@
 """The authors' page: each exercise with its last check, a preview, and buttons that use the real pipeline."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ AUTHOR_ROLES = (Role.AUTHOR, Role.ADMIN)
 
 @bp.get("/")
 @roles_required(*AUTHOR_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     """Every exercise, loaded or refused, with the output of its last check."""
     session = db_session()
     exercises = {exercise.slug: exercise for exercise in session.scalars(select(Exercise))}
@@ -34,7 +35,7 @@ def index():
 
 @bp.get("/exercises/<slug>/preview")
 @roles_required(*AUTHOR_ROLES)
-def preview(slug: str):
+def preview(slug: str) -> ResponseReturnValue:
     """The exercise page exactly as a learner sees it before their first submission."""
     exercise = exercise_or_404(slug)
     return render_template(
@@ -44,7 +45,7 @@ def preview(slug: str):
 
 @bp.post("/exercises/<slug>/reference")
 @roles_required(*AUTHOR_ROLES)
-def run_reference(slug: str):
+def run_reference(slug: str) -> ResponseReturnValue:
     """Submit the reference solution from the bank as this author, through the real queue and sandbox."""
     exercise = exercise_or_404(slug)
     try:
@@ -61,7 +62,7 @@ def run_reference(slug: str):
 
 @bp.post("/exercises/<slug>/regrade")
 @roles_required(*AUTHOR_ROLES)
-def regrade_all(slug: str):
+def regrade_all(slug: str) -> ResponseReturnValue:
     """Grade every submission of the exercise again with its current version."""
     exercise = exercise_or_404(slug)
     count = regrade(db_session(), grading_queue(), exercise)

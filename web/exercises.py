@@ -1,13 +1,15 @@
 """Learners browse the exercises of the sprint, read one, and submit code for it."""
 
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from grader.grading.submissions import SubmissionRejected, submit
-from grader.models import Exercise, Role, Submission
+from grader.models import Exercise, Role, Submission, User
 from grader.people.cohorts import cohort_of_learner
 from grader.progress.curves import Curve
 from grader.progress.home import learner_home
@@ -27,7 +29,7 @@ def exercise_or_404(slug: str) -> Exercise:
 
 @bp.get("/")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     """The exercises of the sprint, week by week, with the learner's best score on each."""
     exercises = db_session().scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.title)).all()
     best = _best_scores(current_user.id)
@@ -42,7 +44,7 @@ def index():
 
 @bp.get("/exercises/<slug>")
 @login_required
-def show(slug: str):
+def show(slug: str) -> ResponseReturnValue:
     """The statement, the editor prefilled with the starter (or the last code sent), and earlier submissions."""
     exercise = exercise_or_404(slug)
     history = _history(exercise)
@@ -54,7 +56,7 @@ def show(slug: str):
 
 @bp.post("/exercises/<slug>/submissions")
 @login_required
-def create_submission(slug: str):
+def create_submission(slug: str) -> ResponseReturnValue:
     """Store the learner's code and queue it for grading; on bad input, explain and keep the code."""
     exercise = exercise_or_404(slug)
     files = _files_from_form(exercise)
@@ -68,7 +70,7 @@ def create_submission(slug: str):
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
-def submit_as(user, exercise: Exercise, files) -> Submission:
+def submit_as(user: User, exercise: Exercise, files: Mapping[str, str | bytes]) -> Submission:
     """Check, store and queue files for an exercise as this user, within the site's limits."""
     return submit(
         db_session(),
@@ -98,7 +100,7 @@ def _as_text(content: str | bytes) -> str:
     return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
 
 
-def _history(exercise: Exercise) -> list[Submission]:
+def _history(exercise: Exercise) -> Sequence[Submission]:
     return (
         db_session()
         .scalars(

@@ -1,5 +1,6 @@
 """Render exercise statements from Markdown to HTML that cannot carry script."""
 
+from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -12,6 +13,6 @@ def render_markdown(text: str) -> Markup:
     return Markup(_renderer.render(text))
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Offer the renderer to templates as the 'markdown' filter."""
     app.add_template_filter(render_markdown, "markdown")

@@ -1,9 +1,10 @@
 """A learner's submission page, which follows grading until the result is there."""
 
 from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from grader.models import Role, Submission
+from grader.models import Role, Submission, User
 from web.context import db_session
 
 bp = Blueprint("submissions", __name__)
@@ -12,7 +13,7 @@ STAFF_ROLES = frozenset({Role.COACH, Role.AUTHOR, Role.ADMIN})
 """Roles that may read any learner's submissions."""
 
 
-def visible_submission(submission_id: int, user) -> Submission:
+def visible_submission(submission_id: int, user: User) -> Submission:
     """The submission if this user may see it; 404 otherwise, so others' ids reveal nothing."""
     submission = db_session().get(Submission, submission_id)
     if submission is None or (submission.user_id != user.id and user.role not in STAFF_ROLES):
@@ -22,7 +23,7 @@ def visible_submission(submission_id: int, user) -> Submission:
 
 @bp.get("/submissions/<int:submission_id>")
 @login_required
-def show(submission_id: int):
+def show(submission_id: int) -> ResponseReturnValue:
     """The submitted code and its result; the page refreshes the result until grading is done."""
     submission = visible_submission(submission_id, current_user)
     return render_template("submissions/show.html", submission=submission)
@@ -30,7 +31,7 @@ def show(submission_id: int):
 
 @bp.get("/submissions/<int:submission_id>/result")
 @login_required
-def result(submission_id: int):
+def result(submission_id: int) -> ResponseReturnValue:
     """Only the result part of the page, fetched again and again by the page while grading runs."""
     submission = visible_submission(submission_id, current_user)
     return render_template("submissions/_result.html", submission=submission)

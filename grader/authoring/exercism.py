@@ -160,10 +160,7 @@ def _split_tests(source: str) -> tuple[str, str, dict[str, str]]:
         new_case = ast.ClassDef(name, case.bases, case.keywords, [*others, *chosen], case.decorator_list)
         return ast.unparse(ast.fix_missing_locations(ast.Module([*prelude, new_case], []))) + "\n"
 
-    hints = {
-        test.name: f"Look again at this case: {_words(test.name)}."
-        for test in tests[1:]
-    }
+    hints = {test.name: f"Look again at this case: {_words(test.name)}." for test in tests[1:]}
     return module_with(tests[:1]), module_with(tests[1:]), hints
 
 

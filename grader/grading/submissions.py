@@ -57,9 +57,9 @@ def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_b
 def check_pace(session: Session, learner: User, per_minute: int) -> None:
     """Refuse a learner's submission when they have sent per_minute in the last minute."""
     since = utcnow() - timedelta(minutes=1)
-    recent = session.scalar(
-        select(func.count()).where(Submission.user_id == learner.id, Submission.created_at > since)
-    ) or 0
+    recent = (
+        session.scalar(select(func.count()).where(Submission.user_id == learner.id, Submission.created_at > since)) or 0
+    )
     if recent >= per_minute:
         raise SubmissionRejected(
             f"You have sent {recent} submissions in the last minute. Read the last result, "

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +18,21 @@ NO_PASSWORD = "!"
 
 MAX_CSV_BYTES = 200_000
 """Largest CSV of learners accepted (thousands of lines)."""
+
+
+MAX_NAME_CHARS = 120
+"""Longest name of a cohort or a person (the columns hold 120)."""
+
+MAX_EMAIL_CHARS = 254
+"""Longest email address (the longest a mail server accepts)."""
+
+THRESHOLDS = {
+    "inactive_days": (1, 30),
+    "stuck_attempts": (2, 50),
+    "stuck_minutes": (1, 600),
+    "behind_points": (1, 1000),
+}
+"""Each at-risk threshold a coach may set, with its lowest and highest value."""
 
 
 class CohortError(Exception):
@@ -46,6 +62,8 @@ def create_cohort(session: Session, *, name: str, start_date: date, coach: User,
     """A new cohort coached by coach."""
     if not name.strip():
         raise CohortError("Give the cohort a name.")
+    if len(name.strip()) > MAX_NAME_CHARS:
+        raise CohortError(f"Give the cohort a name of at most {MAX_NAME_CHARS} characters.")
     if not working_days or not set(working_days) <= set(range(1, 8)):
         raise CohortError("Choose at least one working day.")
     cohort = Cohort(name=name.strip(), start_date=start_date, working_days=sorted(set(working_days)))
@@ -150,8 +168,20 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
 def _person_problem(name: str, email: str) -> str | None:
     if not name.strip():
         return "the name is empty"
-    if len(name) > 120:
-        return "the name is longer than 120 characters"
+    if len(name) > MAX_NAME_CHARS:
+        return f"the name is longer than {MAX_NAME_CHARS} characters"
+    if len(email) > MAX_EMAIL_CHARS:
+        return f"the email is longer than {MAX_EMAIL_CHARS} characters"
     if not EMAIL_PATTERN.match(email):
         return f"'{email}' is not an email address"
     return None
+
+
+def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
+    """Change the thresholds of the cohort's at-risk signals; refuse any outside its range, changing none."""
+    for name, (low, high) in THRESHOLDS.items():
+        value = values.get(name, getattr(cohort, name))
+        if type(value) is not int or not low <= value <= high:
+            raise CohortError(f"{name.replace('_', ' ')} must be a whole number from {low} to {high}.")
+    for name in THRESHOLDS:
+        setattr(cohort, name, values.get(name, getattr(cohort, name)))

@@ -3,30 +3,16 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.models import Cohort, Exercise, PlanEntry
-from grader.people.calendar import default_due_day, sprint_length
-
-
-def read_plan_form(cohort: Cohort, exercises: list[Exercise], form) -> dict[int, int | None]:
-    """Exercise id → the due day asked for, or None for the default; raise ValueError naming the first bad field."""
-    length = sprint_length(cohort)
-    changes: dict[int, int | None] = {}
-    for exercise in exercises:
-        raw = str(form.get(f"due-{exercise.id}", "")).strip()
-        if not raw:
-            changes[exercise.id] = None
-            continue
-        if not raw.isdigit() or not 1 <= int(raw) <= length:
-            raise ValueError(
-                f"the day for '{exercise.title}' must be a whole number from 1 to {length}, not '{raw[:20]}'"
-            )
-        day = int(raw)
-        changes[exercise.id] = None if day == default_due_day(cohort, exercise) else day
-    return changes
+from grader.models import Cohort, PlanEntry
+from grader.people.calendar import sprint_length
+from grader.people.cohorts import CohortError
 
 
 def save_plan(session: Session, cohort: Cohort, changes: dict[int, int | None]) -> None:
     """Store the cohort's own due days; None removes an override, so the default applies again."""
+    length = sprint_length(cohort)
+    if any(day is not None and not 1 <= day <= length for day in changes.values()):
+        raise CohortError(f"A due day must be a sprint day, from 1 to {length}.")
     existing = {
         entry.exercise_id: entry for entry in session.scalars(select(PlanEntry).where(PlanEntry.cohort_id == cohort.id))
     }

@@ -1,0 +1,115 @@
+"""A coach's cohorts: the list, a new one, the cohort page, its at-risk thresholds, its plan, its statistics."""
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from grader.people.cohorts import THRESHOLDS, CohortError, cohorts_of_coach, create_cohort, set_thresholds
+from grader.people.plan import save_plan
+from grader.progress.queries import exercises_in_plan, learners_of
+from grader.progress.snapshot import snapshot
+from grader.progress.statistics import exercise_stats
+from web.charts import chart_data
+from web.coach import bp, cohort_or_404, to_cohort
+from web.context import db_session, today
+from web.forms import (
+    CohortForm,
+    LearnerForm,
+    LearnersCsvForm,
+    ThresholdsForm,
+    filled,
+    flash_errors,
+    plan_form,
+)
+from web.matrix import matrix_body
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The coach's cohorts, and a form to start a new one."""
+    cohorts = cohorts_of_coach(db_session(), current_user)
+    return render_template("coach/index.html", cohorts=cohorts, form=CohortForm(start_date=today()))
+
+
+@bp.post("/cohorts")
+def create() -> ResponseReturnValue:
+    """Start a cohort coached by the current user."""
+    form = CohortForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for(".index"), 303)
+    try:
+        cohort = create_cohort(
+            db_session(),
+            name=filled(form.name.data),
+            start_date=filled(form.start_date.data),
+            coach=current_user,
+            working_days=filled(form.working_days.data),
+        )
+    except CohortError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".index"), 303)
+    db_session().commit()
+    flash(f"Cohort '{cohort.name}' created. Now add its learners.")
+    return to_cohort(cohort.id)
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id: int) -> ResponseReturnValue:
+    """One chart of every learner, the at-risk list, the matrix of learners and exercises, and the forms."""
+    found = cohort_or_404(cohort_id)
+    data = snapshot(db_session(), found, today())
+    return render_template(
+        "coach/cohort.html",
+        snap=data,
+        chart=chart_data(data.progress, with_learners=True),
+        matrix_body=matrix_body(data),
+        learner_form=LearnerForm(),
+        csv_form=LearnersCsvForm(),
+        thresholds_form=ThresholdsForm(obj=found),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/settings")
+def update_settings(cohort_id: int) -> ResponseReturnValue:
+    """Change the thresholds of the at-risk signals."""
+    found = cohort_or_404(cohort_id)
+    form = ThresholdsForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return to_cohort(cohort_id, "settings", refused=True)
+    try:
+        set_thresholds(found, {name: form[name].data for name in THRESHOLDS})
+    except CohortError as error:
+        flash(str(error), "error")
+        return to_cohort(cohort_id, "settings", refused=True)
+    db_session().commit()
+    flash("Thresholds saved.")
+    return to_cohort(cohort_id)
+
+
+@bp.route("/cohorts/<int:cohort_id>/plan", methods=["GET", "POST"])
+def edit_plan(cohort_id: int) -> ResponseReturnValue:
+    """Which exercise is expected by which sprint day; blank keeps the default from its week and day."""
+    found = cohort_or_404(cohort_id)
+    session = db_session()
+    exercises, due = exercises_in_plan(session, found)
+    form = plan_form(found, exercises, due)
+    if form.validate_on_submit():
+        save_plan(session, found, form.changes())
+        session.commit()
+        flash("Plan saved. Curves, pace and signals now follow it.")
+        return to_cohort(cohort_id)
+    flash_errors(form, "Nothing was saved: ")
+    page = render_template("coach/plan.html", cohort=found, exercises=exercises, form=form)
+    return page, 400 if form.is_submitted() else 200
+
+
+@bp.get("/cohorts/<int:cohort_id>/exercises")
+def statistics(cohort_id: int) -> ResponseReturnValue:
+    """Per exercise: solve rate, median attempts, median time to solve, the test failed most."""
+    found = cohort_or_404(cohort_id)
+    session = db_session()
+    exercises, due = exercises_in_plan(session, found)
+    stats = exercise_stats(session, found, learners_of(session, found), exercises)
+    return render_template("coach/statistics.html", cohort=found, stats=stats, due=due)

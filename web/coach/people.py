@@ -1,0 +1,139 @@
+"""A cohort's people: enrol one or a CSV file of them, read one learner's work, comment on a submission."""
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from grader.models import Submission, User
+from grader.people.cohorts import CohortError, CsvRejected, enrol, enrol_csv
+from grader.people.comments import add_comment
+from grader.progress.snapshot import snapshot
+from web.charts import chart_data
+from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
+from web.context import db_session, today
+from web.forms import CommentForm, LearnerForm, LearnersCsvForm, filled, flash_errors
+
+TIMELINE_LENGTH = 200
+"""Most recent submissions shown on a learner's page."""
+
+CSV_PROBLEMS_SHOWN = 50
+"""Problems of a refused CSV file listed to the coach; the rest would only bury the first ones."""
+
+
+@bp.post("/cohorts/<int:cohort_id>/learners")
+def add_learner(cohort_id: int) -> ResponseReturnValue:
+    """Enrol one learner; a new one gets an invite link to set their password."""
+    found = cohort_or_404(cohort_id)
+    form = LearnerForm()
+    if not form.validate_on_submit():
+        flash_errors(form, "Not added: ")
+        return to_cohort(cohort_id, "people", refused=True)
+    try:
+        added = enrol(db_session(), found, name=filled(form.name.data), email=filled(form.email.data))
+    except CohortError as error:
+        flash(f"Not added: {error}", "error")
+        return to_cohort(cohort_id, "people", refused=True)
+    db_session().commit()
+    _flash_invites([added])
+    return to_cohort(cohort_id, "people")
+
+
+@bp.post("/cohorts/<int:cohort_id>/learners.csv")
+def upload_learners(cohort_id: int) -> ResponseReturnValue:
+    """Enrol every learner of a CSV file (name, email); a single problem imports nothing."""
+    found = cohort_or_404(cohort_id)
+    form = LearnersCsvForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return to_cohort(cohort_id, "people", refused=True)
+    try:
+        added = enrol_csv(db_session(), found, form.file.data.read())
+    except CsvRejected as rejected:
+        db_session().rollback()
+        flash("Nothing was imported. Fix these lines and upload the file again:", "error")
+        for error in rejected.errors[:CSV_PROBLEMS_SHOWN]:
+            flash(str(error), "error")
+        return to_cohort(cohort_id, "people", refused=True)
+    db_session().commit()
+    flash(f"{len(added)} learner(s) added.")
+    _flash_invites(added)
+    return to_cohort(cohort_id, "people")
+
+
+@bp.get("/cohorts/<int:cohort_id>/learners/<int:user_id>")
+def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
+    """One learner's curve, the timeline of their submissions with diffs and results, and comments."""
+    found = cohort_or_404(cohort_id)
+    enrolled_or_404(cohort_id, user_id)
+    session = db_session()
+    data = snapshot(session, found, today(), with_matrix=False)
+    curve = next(c for c in data.progress.curves if c.user_id == user_id)
+    submissions = session.scalars(
+        select(Submission)
+        .where(Submission.user_id == user_id)
+        .order_by(Submission.created_at.desc())
+        .limit(TIMELINE_LENGTH)
+    ).all()
+    return render_template(
+        "coach/learner.html",
+        cohort=found,
+        person=session.get(User, user_id),
+        submissions=submissions,
+        diffs=_diffs(submissions),
+        signals=[signal for signal in data.signals if signal.user_id == user_id],
+        chart=chart_data(data.progress, highlight=curve),
+        comment_form=CommentForm(cohort_id=cohort_id),
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/comments")
+def comment(submission_id: int) -> ResponseReturnValue:
+    """Leave a comment on a submission of a learner in one of the coach's cohorts."""
+    session = db_session()
+    submission = session.get(Submission, submission_id)
+    form = CommentForm()
+    cohort_id = form.cohort_id.data
+    if submission is None or cohort_id is None:
+        abort(404)
+    cohort_or_404(cohort_id)
+    enrolled_or_404(cohort_id, submission.user_id)
+    if not form.validate_on_submit():
+        flash_errors(form)
+    else:
+        add_comment(session, submission, current_user, filled(form.text.data))
+        session.commit()
+        flash("Comment saved; the learner sees it beside the submission.")
+    page = url_for(".learner", cohort_id=cohort_id, user_id=submission.user_id)
+    return redirect(f"{page}#submission-{submission_id}")
+
+
+def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
+    """Submission id → unified diff of its files against the learner's previous submission of that exercise."""
+    diffs: dict[int, str] = {}
+    previous: dict[int, Submission] = {}
+    for submission in sorted(submissions, key=lambda s: s.created_at):
+        before = previous.get(submission.exercise_id)
+        if before is not None:
+            lines: list[str] = []
+            for name in sorted(set(before.files) | set(submission.files)):
+                lines += difflib.unified_diff(
+                    before.files.get(name, "").splitlines(keepends=True),
+                    submission.files.get(name, "").splitlines(keepends=True),
+                    fromfile=f"{name} (#{before.id})",
+                    tofile=f"{name} (#{submission.id})",
+                )
+            diffs[submission.id] = "".join(lines) or "(no change)"
+        previous[submission.exercise_id] = submission
+    return diffs
+
+
+def _flash_invites(added: Iterable[tuple[User, str | None]]) -> None:
+    """Show each new learner's invite link once; people who had an account already get none."""
+    for user, token in added:
+        if token:
+            link = url_for("auth.accept_invite", token=token, _external=True)
+            flash(f"Invite link for {user.name} ({user.email}), shown once: {link}", "invite")
