@@ -1,10 +1,12 @@
 """Engine and sessions: one engine per process, SQLite tuned for a web process and workers at once."""
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from grader.models import Base
 
@@ -22,7 +24,7 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
     @event.listens_for(engine, "connect")
-    def _tune(connection, _record):
+    def _tune(connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         cursor = connection.cursor()
         # WAL lets the web site read while a worker writes a result.
         cursor.execute("PRAGMA journal_mode=WAL")

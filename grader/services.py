@@ -26,7 +26,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":
-        """Connect nothing yet: the engine and Redis connect on first use."""
+        """Build them without connecting: the engine and Redis connect on first use (SQLite's folder is made now)."""
         engine = make_engine(settings.database_url)
         return cls(settings, engine, make_sessionmaker(engine), grading_queue(settings.redis_url, settings.queue_name))
 

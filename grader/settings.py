@@ -50,11 +50,19 @@ class Settings:
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     """Key that signs the site's session cookies; None keeps one made once in instance/ (AUTOGRADER_SECRET_KEY)."""
+
+    https: bool = False
+    """The site is reached over HTTPS (behind a TLS proxy): cookies travel only over HTTPS (AUTOGRADER_HTTPS)."""
 
     default_limits: Limits = field(default_factory=Limits, metadata={"environment": False})
     """Limits of an exercise whose exercise.toml names none (not read from the environment)."""
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+"""How a yes-or-no setting may be written."""
 
 
 class SettingsError(ValueError):
@@ -81,6 +89,12 @@ def _parse(name: str, raw: str, kind: object) -> object:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
+    if kind is bool:
+        if raw.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+            return raw.strip().lower() in TRUE_WORDS
+        raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), not '{raw}'")
     if kind is Path:
         return Path(raw)
-    return raw
+    if kind is str:
+        return raw
+    raise SettingsError(f"{name} has a type this reader does not know: {kind}")

@@ -27,6 +27,17 @@ def test_each_setting_is_read_by_its_type():
     assert settings.default_limits == Limits() and settings.sandbox_image == Settings().sandbox_image
 
 
+def test_yes_or_no_settings_take_the_usual_words_and_nothing_else():
+    assert load_settings({"AUTOGRADER_HTTPS": "Yes"}).https is True
+    assert load_settings({"AUTOGRADER_HTTPS": "0"}).https is False
+    with pytest.raises(SettingsError, match="AUTOGRADER_HTTPS must be true or false"):
+        load_settings({"AUTOGRADER_HTTPS": "maybe"})
+
+
+def test_the_secret_key_never_shows_in_a_repr():
+    assert "k" * 32 not in repr(load_settings({"AUTOGRADER_SECRET_KEY": "k" * 32}))
+
+
 def test_a_number_that_is_not_a_number_is_named():
     with pytest.raises(SettingsError, match="AUTOGRADER_MAX_FILE_BYTES must be a whole number, not 'lots'"):
         load_settings({"AUTOGRADER_MAX_FILE_BYTES": "lots"})

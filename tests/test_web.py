@@ -107,7 +107,7 @@ def test_bytes_that_are_not_utf8_are_refused_and_the_code_kept(app, client):
     submit_and_expect(app, client, upload, 400, "not plain text in UTF-8", "multipart/form-data")
 
 
-def test_forms_need_a_csrf_token(settings_env, app):
+def test_forms_need_a_csrf_token(app):
     strict = create_app({"SERVICES": services_of(app), "SECRET_KEY": "test", "TESTING": True})
     user = make_user(app)
     response = strict.test_client().post("/login", data={"email": user.email, "password": PASSWORD})

@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = services.settings.secret_key or _instance_secret(Path(app.instance_path))
+    if services.settings.https:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
 
     context.init_app(app, services)
     csrf.init_app(app)

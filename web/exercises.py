@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from grader.progress.curves import Curve
 from grader.progress.home import learner_home
 from web.charts import chart_data
 from web.context import db_session, grading_queue, settings, today
+from web.forms import submission_form
 
 bp = Blueprint("exercises", __name__)
 
@@ -59,7 +60,7 @@ def show(slug: str) -> ResponseReturnValue:
 def create_submission(slug: str) -> ResponseReturnValue:
     """Store the learner's code and queue it for grading; on bad input, explain and keep the code."""
     exercise = exercise_or_404(slug)
-    files = _files_from_form(exercise)
+    files = submission_form(exercise.files).files()
     try:
         submission = submit_as(current_user, exercise, files)
     except SubmissionRejected as rejected:
@@ -81,19 +82,6 @@ def submit_as(user: User, exercise: Exercise, files: Mapping[str, str | bytes]) 
         max_file_bytes=settings().max_file_bytes,
         per_minute=settings().submissions_per_minute,
     )
-
-
-def _files_from_form(exercise: Exercise) -> dict[str, str | bytes]:
-    """Uploaded files win over the editor; the editor's text is used for files not uploaded."""
-    files: dict[str, str | bytes] = {}
-    for upload in request.files.getlist("upload"):
-        if upload.filename:
-            files[upload.filename] = upload.read()
-    for name in exercise.files:
-        text = request.form.get(f"code:{name}")
-        if name not in files and text is not None:
-            files[name] = text
-    return files
 
 
 def _as_text(content: str | bytes) -> str:

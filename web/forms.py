@@ -6,11 +6,13 @@ from typing import Any, TypeVar
 from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     DateField,
     EmailField,
     Field,
     IntegerField,
+    MultipleFileField,
     PasswordField,
     SelectMultipleField,
     StringField,
@@ -154,12 +156,8 @@ class PlanForm(FlaskForm):
     """Exercise id → the day its week and day give."""
 
     def changes(self) -> dict[int, int | None]:
-        """Exercise id → the day asked for, or None where the box is blank or holds the default day."""
-        changes: dict[int, int | None] = {}
-        for exercise_id, default in self.defaults.items():
-            day = _whole_number(self[f"due-{exercise_id}"].data or "")
-            changes[exercise_id] = day if day != default else None
-        return changes
+        """Exercise id → the day asked for, or None where the box is blank."""
+        return {exercise_id: _whole_number(self[f"due-{exercise_id}"].data or "") for exercise_id in self.defaults}
 
 
 def plan_form(cohort: Cohort, exercises: Sequence[Exercise], due: Mapping[int, int]) -> PlanForm:
@@ -179,6 +177,35 @@ def plan_form(cohort: Cohort, exercises: Sequence[Exercise], due: Mapping[int, i
     return form_class(data=own)
 
 
+class SubmissionForm(FlaskForm):
+    """A learner's code: one editor box named code:<file> per file, or uploaded files; submission_form adds them."""
+
+    upload = MultipleFileField("Or upload your files")
+    names: list[str]
+    """The files of the exercise, in order."""
+
+    def files(self) -> dict[str, str | bytes]:
+        """File name → content: uploads win, the editor's text counts for files not uploaded.
+
+        Nothing is judged here: the core checks the files and says plainly what is wrong.
+        """
+        files: dict[str, str | bytes] = {}
+        for upload in self.upload.data or []:
+            if isinstance(upload, FileStorage) and upload.filename:
+                files[upload.filename] = upload.read()
+        for name in self.names:
+            text = self[f"code:{name}"].raw_data
+            if name not in files and text:
+                files[name] = text[0]
+        return files
+
+
+def submission_form(names: Sequence[str]) -> SubmissionForm:
+    """The submission form of an exercise with these files."""
+    boxes = {f"code:{name}": TextAreaField(name) for name in names}
+    return type("ExerciseSubmissionForm", (SubmissionForm,), {**boxes, "names": list(names)})()
+
+
 def filled(data: T | None) -> T:
     """The data of a field that validation made sure is there; None means a view skipped validation."""
     if data is None:
@@ -187,7 +214,9 @@ def filled(data: T | None) -> T:
 
 
 def flash_errors(form: FlaskForm, prefix: str = "") -> None:
-    """Flash the first problem of each field, in the order of the form."""
+    """Flash the problems of the whole form, then the first problem of each field, in the order of the form."""
+    for error in form.form_errors:
+        flash(prefix + error, "error")
     for field in form:
         if field.errors:
             flash(prefix + field.errors[0], "error")

@@ -12,6 +12,10 @@ TEST_KEYS = {"visibility", "hint", "points"}
 
 def read_manifest(folder: Path, tests: dict[str, str], meta: Meta, points: object, problems: Problems) -> list[dict]:
     """List every test of the test files, then apply exercise.toml's [tests.<name>] tables and share the points."""
+    settings = meta.data.get("tests", {})
+    if not isinstance(settings, dict):
+        meta.problem("[tests] must be a table of test names", "tests")
+        settings = {}
     manifest = []
     for path, source in tests.items():
         try:
@@ -20,10 +24,6 @@ def read_manifest(folder: Path, tests: dict[str, str], meta: Meta, points: objec
             problems.extend(invalid.problems)
     if tests and not manifest and not problems:
         problems.add(folder / "tests", "no test functions (def test_…) found")
-    settings = meta.data.get("tests", {})
-    if not isinstance(settings, dict):
-        meta.problem("[tests] must be a table of test names", "tests")
-        settings = {}
     by_function = _by_function(manifest)
     for name, options in settings.items():
         if name not in by_function:

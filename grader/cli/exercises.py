@@ -6,8 +6,6 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from grader.authoring.bank import load_bank
-from grader.authoring.checking import check_folders
 from grader.authoring.exercism import import_exercism
 from grader.authoring.reader import exercise_folders
 from grader.authoring.scaffold import ScaffoldError, scaffold
@@ -39,6 +37,8 @@ def load_command(slugs: tuple[str, ...]) -> None:
 
 def load_and_report(slugs: list[str] | None = None) -> bool:
     """Load the bank, print what changed and every problem; true when nothing was refused."""
+    from grader.authoring.bank import load_bank  # loads the Docker SDK, which most commands never need
+
     bank = _bank()
     click.echo(f"loading exercises from {bank}: new or changed ones are checked in the sandbox first")
     try:
@@ -63,6 +63,8 @@ def load_and_report(slugs: list[str] | None = None) -> bool:
 @click.argument("slugs", nargs=-1)
 def check_command(slugs: tuple[str, ...]) -> None:
     """Check exercises without loading them: format, then reference and starter in the sandbox."""
+    from grader.authoring.checking import check_folders  # loads the Docker SDK, which most commands never need
+
     folders = exercise_folders(_bank())
     if slugs:
         unknown = set(slugs) - {folder.name for folder in folders}

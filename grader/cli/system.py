@@ -12,7 +12,6 @@ from rq import SimpleWorker
 from grader import services as process_services
 from grader.cli.context import require_redis, services
 from grader.cli.exercises import load_and_report
-from grader.grading.caretaker import Caretaker
 from grader.people.demo import seed_demo
 
 WORKER_STOP_SECONDS = 30
@@ -58,6 +57,8 @@ def run_command(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
     """Grade submissions from the queue until stopped."""
+    from grader.grading.caretaker import Caretaker  # loads the Docker SDK, which most commands never need
+
     require_redis()
     grading = services()
     grading.prepare_database()

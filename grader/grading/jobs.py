@@ -4,7 +4,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from grader import services
+from grader import services as process_services
 from grader.authoring.spec import limits_of
 from grader.grading import lifecycle
 from grader.grading.queue import enqueue_grading
@@ -35,7 +35,7 @@ class GradingJob:
 
 def grade_submission(submission_id: int, attempt: int) -> str:
     """Grade one attempt of a submission with this process's services (the RQ entry point)."""
-    return grade(services.current(), submission_id, attempt)
+    return grade(process_services.current(), submission_id, attempt)
 
 
 def grade(services: Services, submission_id: int, attempt: int) -> str:

@@ -1,10 +1,15 @@
 """The only place a submission's status or attempt changes.
 
     queued ──claim──▶ running ──store_verdict──▶ graded
-      ▲                  │
-      └──new_attempt─────┘   (the sandbox failed, a worker died, Redis lost the job, a regrade)
+      ▲                  │                         │
+      ├──new_attempt─────┘ (the sandbox failed,     │
+      │                     a worker died, Redis    │
+      │                     lost the job)           │
+      └──regrade_all───────────────────────────────┘ (the exercise changed; from any status)
+    queued or running ──give_up──▶ graded, outcome infrastructure (after MAX_TRIES tries of ours)
 
 Each new try gets a new attempt number, so a late result of an older attempt is never stored.
+Callers commit, then put the new attempts on the queue (grader/grading/queue.py).
 """
 
 from sqlalchemy import CursorResult, Update, select, update
@@ -76,7 +81,7 @@ def give_up(submission: Submission, reason: str) -> None:
 
 
 def new_attempt(submission: Submission, *, notice: str | None = None) -> int:
-    """Queue the submission again as a new try (ours failed); return the new attempt number."""
+    """Make the submission wait again as a new try (ours failed); return the attempt number to enqueue."""
     submission.tries += 1
     submission.attempt += 1
     submission.status = Status.QUEUED

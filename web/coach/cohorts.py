@@ -96,10 +96,14 @@ def edit_plan(cohort_id: int) -> ResponseReturnValue:
     exercises, due = exercises_in_plan(session, found)
     form = plan_form(found, exercises, due)
     if form.validate_on_submit():
-        save_plan(session, found, form.changes())
-        session.commit()
-        flash("Plan saved. Curves, pace and signals now follow it.")
-        return to_cohort(cohort_id)
+        try:
+            save_plan(session, found, form.changes())
+        except CohortError as error:
+            form.form_errors.append(str(error))
+        else:
+            session.commit()
+            flash("Plan saved. Curves, pace and signals now follow it.")
+            return to_cohort(cohort_id)
     flash_errors(form, "Nothing was saved: ")
     page = render_template("coach/plan.html", cohort=found, exercises=exercises, form=form)
     return page, 400 if form.is_submitted() else 200
