@@ -47,7 +47,7 @@ ensure_redis() {
   local hostport=${redis_url#redis://}; hostport=${hostport%%/*}; hostport=${hostport##*@}
   local host=${hostport%%:*} port=${hostport##*:}
   [ "$port" = "$hostport" ] && port=6379
-  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return; fi
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then wait_for_redis_data "$host" "$port"; return; fi
   case $host in 127.0.0.1|localhost) ;; *)
     echo "error: Redis is not reachable at $host:$port (AUTOGRADER_REDIS_URL)." >&2; exit 1;;
   esac
@@ -66,7 +66,16 @@ ensure_redis() {
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$redis_dir" --logfile "$redis_dir/redis.log" \
     --appendonly yes --save "" --stop-writes-on-bgsave-error no >/dev/null
   wait_for 10 bash -c "exec 3<>/dev/tcp/$host/$port" || { echo "error: Redis did not start; see $redis_dir/redis.log" >&2; exit 1; }
+  wait_for_redis_data "$host" "$port"
 }
+
+wait_for_redis_data() {  # wait_for_redis_data HOST PORT
+  # A Redis that has just started answers "LOADING" until its data is read back; clients must not see that.
+  command -v redis-cli >/dev/null || return 0
+  wait_for 60 redis_answers_pong "$1" "$2" || { echo "error: Redis at $1:$2 did not finish loading its data" >&2; exit 1; }
+}
+
+redis_answers_pong() { [ "$(redis-cli -h "$1" -p "$2" ping 2>/dev/null)" = PONG ]; }
 
 ensure_gvisor() {
   # Optional: register gVisor's runsc as a Docker runtime, so AUTOGRADER_SANDBOX_RUNTIME=runsc can be used.

@@ -3,15 +3,26 @@
 from collections.abc import Iterable
 
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from redis.retry import Retry
 from rq import Queue
 
 JOB_TIMEOUT = 300
 """Seconds RQ lets one grading job run before it kills the job (the sandbox stops far sooner)."""
 
+REDIS_RETRIES = 8
+"""Tries of a Redis command that finds Redis restarting or still loading its data (about 6 s in all)."""
+
 
 def grading_queue(redis_url: str, queue_name: str) -> Queue:
-    """The queue of grading jobs on the given Redis."""
-    return Queue(queue_name, connection=Redis.from_url(redis_url), default_timeout=JOB_TIMEOUT)
+    """The queue of grading jobs on the given Redis, whose commands wait out a Redis restart."""
+    connection = Redis.from_url(
+        redis_url,
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), REDIS_RETRIES),
+        retry_on_error=[BusyLoadingError, ConnectionError, TimeoutError],
+    )
+    return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT)
 
 
 def job_id(submission_id: int, attempt: int) -> str:
