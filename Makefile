@@ -17,6 +17,7 @@ test: $(INSTALLED) image lint
 	@echo "--- benchmarks (they report; they do not fail) ---"
 	$(BIN)/python benchmarks/progress.py --requests 30
 	$(BIN)/python benchmarks/grading.py --runs 10
+	$(BIN)/python benchmarks/boundary.py --runs 3
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

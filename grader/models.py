@@ -116,7 +116,8 @@ class Exercise(Base):
     """Every test the exercise defines, in order: id, function, name, description, visibility, hint, points, …"""
     limits: Mapped[dict] = mapped_column(JSON)
     isolation: Mapped[str] = mapped_column(String(16), default="process")
-    """'process': the learner's code runs apart from the tests; 'in-process': inside them (weaker)."""
+    """No longer read: every exercise runs the learner's code in its own process. Kept so databases made
+    before stay writable (the column is NOT NULL) until the first schema migration drops it."""
     version: Mapped[str] = mapped_column(String(16))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

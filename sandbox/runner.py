@@ -43,14 +43,13 @@ def run(
     limits: Limits,
     *,
     image: str,
-    isolation: str = "process",
     runtime: str | None = None,
     client: docker.DockerClient | None = None,
 ) -> RawRun:
     """Run the tests against the files in a new container, always removing it afterwards."""
     if client is None:
         with contextlib.closing(docker_client()) as own_client:
-            return run(files, tests, limits, image=image, isolation=isolation, runtime=runtime, client=own_client)
+            return run(files, tests, limits, image=image, runtime=runtime, client=own_client)
     _remove_pending(client)
     secret = secrets.token_hex(16)
     job = json.dumps(
@@ -58,7 +57,6 @@ def run(
             "secret": secret,
             "files": dict(files),
             "tests": dict(tests),
-            "isolation": isolation,
             "seconds": limits.wall_seconds,
         }
     ).encode()

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from grader.authoring.bank import load_bank
-from grader.authoring.checking import _flaky_problems, check_folder
+from grader.authoring.checking import _flaky_problems, check_folder, check_folders
 from grader.authoring.exercism import import_exercism
 from grader.authoring.reader import read_exercise
 from grader.authoring.spec import CheckResult
@@ -222,3 +222,31 @@ def test_exercism_import_command_reports_the_skipped(bank, docker_client):
 
 def test_check_results_render_as_text():
     assert CheckResult("x", "abc", []).text() == "x: ok (version abc)"
+
+
+OBJECT_FIXTURES = FIXTURES / "exercism-objects"
+"""Exercism-format exercises whose tests use classes, objects, generators, callbacks, exceptions and mutation."""
+
+
+def test_exercism_import_keeps_every_test_and_turns_html_into_markdown(tmp_path):
+    result = import_exercism(OBJECT_FIXTURES / "shapes", tmp_path)
+    assert result.imported == ["shapes"]
+    spec = read_exercise(tmp_path / "shapes")
+    visible = [entry["id"] for entry in spec.manifest if not entry["hidden"]]
+    assert visible == ["tests/visible/test_shapes.py::SquareTest::test_unit_square"]
+    assert len(spec.manifest) == 6  # two classes and a second test file, all kept
+    assert "<" not in spec.statement and "centimetres" not in spec.statement
+    assert "side^2" in spec.statement and "`math.pi * radius ** 2`" in spec.statement
+    single = import_exercism(OBJECT_FIXTURES / "one-test", tmp_path)
+    assert single.imported == ["one-test"]
+    assert [entry["visibility"] for entry in read_exercise(tmp_path / "one-test").manifest] == ["visible"]
+
+
+def test_exercism_exercises_with_objects_pass_their_checks_in_the_sandbox(bank, settings, docker_client):
+    result = import_exercism(OBJECT_FIXTURES, bank, week=5)
+    assert result.skipped == [] and len(result.imported) == 9
+    # The reference passes every test twice alike, and the starter fails one: in the real sandbox.
+    checked = check_folders([bank / slug for slug in result.imported], settings)
+    assert {result.slug: [str(problem) for problem in result.problems] for _, result in checked} == {
+        slug: [] for slug in result.imported
+    }

@@ -55,6 +55,10 @@ def test_version_changes_when_a_test_changes(copy_of):
             lambda f: (f / "exercise.toml").write_text("colour = 1\n" + (f / "exercise.toml").read_text()),
             "unknown key",
         ),
+        (
+            lambda f: (f / "exercise.toml").write_text('isolation = "x"\n' + (f / "exercise.toml").read_text()),
+            "'isolation' is gone: every exercise runs the learner's code in its own process",
+        ),
         (lambda f: (f / "statement.md").unlink(), "missing"),
         (lambda f: (f / "solution/hello.py").unlink(), "must hold exactly hello.py"),
         (lambda f: (f / "starter/extra.py").write_text(""), "must hold exactly hello.py"),

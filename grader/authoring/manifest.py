@@ -46,16 +46,13 @@ def manifest_of(folder: Path, path: str, source: str) -> list[dict]:
         tree = ast.parse(source, filename=path)
     except SyntaxError as error:
         raise ExerciseInvalid([Problem(file_path, error.lineno or 1, f"syntax error: {error.msg}")]) from None
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     functions: list[tuple[str, ast.FunctionDef]] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             functions.append((node.name, node))
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            functions.extend(
-                (f"{node.name}::{item.name}", item)
-                for item in node.body
-                if isinstance(item, ast.FunctionDef) and item.name.startswith("test")
-            )
+        elif isinstance(node, ast.ClassDef) and _collected(node, classes, set()):
+            functions.extend((f"{node.name}::{method.name}", method) for method in _test_methods(node, classes, set()))
     visibility = FOLDER_VISIBILITY[path.split("/", 1)[0]]
     return [
         {
@@ -71,6 +68,35 @@ def manifest_of(folder: Path, path: str, source: str) -> list[dict]:
         }
         for name, function in functions
     ]
+
+
+def _collected(node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: set[str]) -> bool:
+    """Whether pytest collects the class: named Test…, or a unittest.TestCase, directly or through a class here."""
+    if node.name.startswith("Test"):
+        return True
+    seen.add(node.name)
+    for base in node.bases:
+        name = ast.unparse(base)
+        if name.rsplit(".", 1)[-1].endswith("TestCase"):
+            return True
+        if name in classes and name not in seen and _collected(classes[name], classes, seen):
+            return True
+    return False
+
+
+def _test_methods(node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: set[str]) -> list[ast.FunctionDef]:
+    """The class's test methods, its own first, then those it inherits from classes of the same file."""
+    seen.add(node.name)
+    methods = [item for item in node.body if isinstance(item, ast.FunctionDef) and item.name.startswith("test")]
+    names = {method.name for method in methods}
+    for base in node.bases:
+        name = ast.unparse(base)
+        if name in classes and name not in seen:
+            for method in _test_methods(classes[name], classes, seen):
+                if method.name not in names:
+                    methods.append(method)
+                    names.add(method.name)
+    return methods
 
 
 def _by_function(manifest: list[dict]) -> dict[str, dict]:

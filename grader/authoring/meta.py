@@ -9,8 +9,13 @@ from typing import Any
 
 from grader.authoring.spec import FILE_NAME_PATTERN, RESERVED_MODULES, Problems
 
-TOP_KEYS = {"title", "week", "day", "points", "tags", "difficulty", "language", "files", "isolation", "limits", "tests"}
+TOP_KEYS = {"title", "week", "day", "points", "tags", "difficulty", "language", "files", "limits", "tests"}
 """Keys exercise.toml may set at its top level."""
+
+REMOVED_KEYS = {
+    "isolation": "'isolation' is gone: every exercise runs the learner's code in its own process; remove the line",
+}
+"""Keys that exercise.toml once had, with what to do instead."""
 
 LIMIT_KEYS = {"wall_seconds", "memory_mb"}
 """Keys of its [limits] table."""
@@ -23,7 +28,7 @@ class Meta:
         self.path, self.text, self.problems = path, text, problems
         self.data: dict[str, Any] = self._parse() if text is not None else {}
         for key in sorted(set(self.data) - TOP_KEYS):
-            self.problem(f"unknown key '{key}'", key)
+            self.problem(REMOVED_KEYS.get(key, f"unknown key '{key}'"), key)
 
     def problem(self, message: str, key: str | None = None) -> None:
         """Report a problem at the line where key is set (line 1 if none)."""

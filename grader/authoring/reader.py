@@ -10,7 +10,6 @@ from grader.authoring.meta import Meta, all_text
 from grader.authoring.spec import (
     DIFFICULTIES,
     FOLDER_VISIBILITY,
-    ISOLATIONS,
     LANGUAGES,
     SLUG_PATTERN,
     ExerciseInvalid,
@@ -80,7 +79,6 @@ class _Reader:
         values["tags"] = meta.value("tags", list, [], all_text, "a list of words")
         values["difficulty"] = meta.choice("difficulty", "easy", DIFFICULTIES)
         values["language"] = meta.choice("language", "python", LANGUAGES)
-        values["isolation"] = meta.choice("isolation", "process", ISOLATIONS)
         files = meta.files()
         values["limits"] = meta.limits()
         values["statement"] = self.statement(folder / "statement.md")

@@ -29,9 +29,6 @@ DIFFICULTIES = ("easy", "medium", "hard")
 LANGUAGES = ("python",)
 """Languages with a sandbox image; the language picks the image."""
 
-ISOLATIONS = ("process", "in-process")
-"""Where the learner's code runs: its own process under its own user (default), or inside the tests' process."""
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -79,7 +76,6 @@ class ExerciseSpec:
     tests: dict[str, str]
     manifest: list[dict]
     limits: dict
-    isolation: str
     version: str
     solution: dict[str, str] = field(repr=False)
 

@@ -24,7 +24,7 @@ def store_specs(session: Session, specs: list[ExerciseSpec]) -> dict[str, list[s
             changes["changed"].append(spec.slug)
         for name in ("title", "week", "day", "tags", "difficulty", "language", "statement", "files", "starter"):
             setattr(row, name, getattr(spec, name))
-        for name in ("tests", "manifest", "limits", "isolation", "version"):
+        for name in ("tests", "manifest", "limits", "version"):
             setattr(row, name, getattr(spec, name))
         row.max_score = spec.points
     return changes

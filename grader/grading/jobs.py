@@ -29,7 +29,6 @@ class GradingJob:
     tests: dict[str, str]
     manifest: list[dict]
     limits: Limits
-    isolation: str
     version: str
 
 
@@ -67,7 +66,6 @@ def _claim(services: Services, submission_id: int, attempt: int) -> GradingJob |
             tests=dict(exercise.tests),
             manifest=list(exercise.manifest),
             limits=limits_of(exercise.limits, services.settings.default_limits),
-            isolation=exercise.isolation,
             version=exercise.version,
         )
 
@@ -84,7 +82,6 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> RawRun:
                 job.tests,
                 job.limits,
                 image=settings.sandbox_image,
-                isolation=job.isolation,
                 runtime=settings.sandbox_runtime,
             )
         except SandboxUnavailable as error:

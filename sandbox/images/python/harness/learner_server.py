@@ -1,7 +1,9 @@
-"""The learner's process: import the learner's modules and answer the tests' calls with plain values.
+"""The learner's process: import the learner's modules, then do what the tests ask with their objects.
 
-It runs as its own unprivileged user, so it cannot read the tests, signal the test process or
-write the report. Everything it sends back is checked again on the other side.
+It runs as its own unprivileged user, so it cannot read the tests, signal the tests' process or
+write the report. Its objects stay here; the tests hold references to them. What the tests pass
+in that is not a plain value (a callback, an object of theirs) is a proxy here, whose use asks
+the tests' process. Everything sent from here is checked again on the other side.
 Usage: learner_server.py SOCKET_FD LEARNER_DIR MODULE...
 """
 
@@ -14,6 +16,7 @@ import runpy
 import socket
 import sys
 import traceback
+import types
 
 sys.path.insert(0, "/opt/harness")
 
@@ -21,7 +24,7 @@ import plain
 import wire
 
 OUTPUT_LIMIT = 100_000
-"""Characters of printed output kept per call; the rest is counted and dropped."""
+"""Characters of printed output kept per request; the rest is counted and dropped."""
 
 
 class CappedOutput(io.TextIOBase):
@@ -47,103 +50,81 @@ class CappedOutput(io.TextIOBase):
         return "".join(self.parts) + ("\n[output cut: your program printed too much]\n" if self.cut else "")
 
 
-class Server:
-    """Answers get, call and run requests about the learner's modules."""
+class TestsObject(wire.Remote):
+    """Something the tests passed in (a function, an object of theirs): using it asks the tests' process."""
+
+    __slots__ = ()
+
+
+class LearnerEnd(wire.Endpoint):
+    """The learner's side: lends the learner's objects, runs the tests' requests with output captured."""
+
+    side = "L"
 
     def __init__(self, sock, learner_dir, names):
-        self.sock, self.learner_dir, self.names, self.modules = sock, learner_dir, names, {}
+        super().__init__(sock)
+        self.learner_dir, self.names, self.modules = learner_dir, names, {}
 
     def load(self):
         """Import every learner module, capturing what it prints; describe the first failure."""
         output = CappedOutput()
         for name in self.names:
-            error = self.captured(output, "", lambda name=name: self.modules.__setitem__(name, _import(name)))
+            error = captured(output, "", lambda name=name: self.modules.__setitem__(name, _import(name)))
             if isinstance(error, EOFError):
                 # It asked for input while loading: a program, which tests run with run_program.
                 sys.modules.pop(name, None)
                 continue
             if error is not None:
-                return {"load_error": self.describe(error, f"while loading {name}.py"), "output": output.text()}
-        return {"load_error": None, "output": output.text()}
+                return {"load_error": self.where(error, f"while loading {name}.py"), "output": output.text()}
+        encoder = plain.Encoder(export=self.export)
+        modules = {name: encoder.encode(module) for name, module in self.modules.items()}
+        return {"load_error": None, "modules": modules, "programs": self.names, "output": output.text()}
 
-    def serve(self):
-        wire.send(self.sock, {"id": 0, **self.load()})
+    def serve_forever(self):
+        """Send the load report, then answer requests until the tests' process goes."""
+        self.connection.send({"ready": True, **self.load()})
         while True:
-            request = wire.receive(self.sock)
+            request = self.connection.receive()
             if type(request) is not dict or type(request.get("id")) is not int:
                 return
-            wire.send(self.sock, {"id": request["id"], **self.answer(request)})
+            if request.get("op") == "run":
+                self.connection.send(self.run_program(request))
+            else:
+                self._answer(self.serve(request))
 
-    def answer(self, request):
-        name, op = request.get("module"), request.get("op")
-        if name not in self.names:
-            return {"ok": False, "error": _error("ModuleNotFoundError", f"no module named {name!r}", "")}
-        if op == "run":
-            return self.run(os.path.join(self.learner_dir, f"{name}.py"), request)
-        module = self.modules.get(name)
-        if module is None:
-            message = f"{name}.py asks for input when it starts, so the tests can only run it as a program"
-            return {"ok": False, "error": _error("RuntimeError", message, "")}
-        if op == "get":
-            return self.get(module, str(request.get("name")))
-        if op == "call":
-            return self.call(module, request)
-        return {"ok": False, "error": _error("RuntimeError", "unknown request", "")}
+    def lend(self, value, encoder, depth):
+        kind = _kind_of(value)
+        lent = {"type": _type_name(value), "kind": kind}
+        if kind == "exception_class":
+            lent["builtin"] = next(base.__name__ for base in value.__mro__ if _is_builtin(base))
+            parents = [base for base in value.__bases__ if issubclass(base, BaseException) and not _is_builtin(base)]
+            lent["parents"] = [encoder.encode(parent, depth + 1) for parent in parents]
+        return lent
 
-    def get(self, module, name):
-        if not hasattr(module, name):
-            return {"ok": True, "kind": "missing"}
-        value = getattr(module, name)
-        if callable(value):
-            return {"ok": True, "kind": "function"}
-        try:
-            return {"ok": True, "kind": "value", "value": plain.encode(value)}
-        except plain.NotPlain:
-            return {"ok": True, "kind": "unsupported", "type": type(value).__name__}
+    def proxy(self, number, data, decoder, depth):
+        return TestsObject(self, number, str(data.get("type"))[:100], str(data.get("kind"))[:100])
 
-    def call(self, module, request):
-        name = str(request.get("name"))
-        try:
-            function = getattr(module, name)
-            args = plain.decode(request.get("args", []))
-            kwargs = plain.decode(request.get("kwargs", {"$dict": []}))
-        except (AttributeError, plain.NotPlain) as error:
-            return {"ok": False, "error": {"type": "TypeError", "builtin": True, "message": str(error)}}
-        output, result = CappedOutput(), []
-        error = self.captured(output, request.get("stdin"), lambda: result.append(function(*args, **kwargs)))
-        if error is None:
-            try:
-                return {"ok": True, "value": plain.encode(result[0]), "output": output.text()}
-            except plain.NotPlain as not_plain:
-                message = f"{name}() returned {not_plain}, which the tests cannot check"
-                return {"ok": False, "error": _error("TypeError", message, ""), "output": output.text()}
-        return {"ok": False, "error": self.describe(error, f"in {name}()"), "output": output.text()}
-
-    def run(self, path, request):
+    def execute(self, function, args, kwargs, request):
         output = CappedOutput()
-        error = self.captured(output, request.get("stdin"), lambda: runpy.run_path(path, run_name="__main__"))
-        if error is None or (isinstance(error, SystemExit) and error.code in (None, 0)):
-            return {"ok": True, "value": None, "output": output.text()}
-        return {"ok": False, "error": self.describe(error, "while running"), "output": output.text()}
+        result = []
+        error = captured(output, request.get("stdin"), lambda: result.append(function(*args, **kwargs)))
+        return (result[0] if result else None), error, {"output": output.text()}
 
-    @staticmethod
-    def captured(output, stdin, action):
-        """Run action with stdout and stderr captured and stdin given; return what it raised."""
-        saved = sys.stdin, sys.stdout, sys.stderr
-        sys.stdin = io.StringIO(stdin if isinstance(stdin, str) else "")
-        sys.stdout = sys.stderr = output
-        try:
-            action()
-        except BaseException as error:
-            return error
-        finally:
-            sys.stdin, sys.stdout, sys.stderr = saved
-        return None
+    def describe(self, error):
+        described = {**self.where(error, ""), **wire.plain_args(error)}
+        if not described["builtin"]:
+            encoder = plain.Encoder(export=self.export)
+            try:
+                described["class"] = encoder.encode(type(error))
+                described["instance"] = encoder.encode(error)
+            except (plain.NotPlain, RecursionError):
+                pass
+        return described
 
-    def describe(self, error, context):
-        """An exception as a plain description, with the line of the learner's code where it happened."""
+    def where(self, error, context):
+        """An exception as plain data, with the line of the learner's code where it happened."""
         if isinstance(error, SystemExit):
-            return _error("SystemExit", f"your code called exit() {context}", "")
+            return _error("SystemExit", f"your code called exit() {context}".rstrip(), "")
         where = ""
         for frame in traceback.extract_tb(error.__traceback__):
             if frame.filename.startswith(self.learner_dir):
@@ -152,9 +133,68 @@ class Server:
             message = str(error)
         except Exception:
             message = "(the error could not be shown)"
-        kind = type(error)
-        builtin = getattr(builtins, kind.__name__, None) is kind
-        return _error(kind.__name__, message, where, builtin)
+        return _error(type(error).__name__, message, where, _is_builtin(type(error)))
+
+    def rebuild(self, error, operation):
+        kind = str(error.get("type")) if type(error) is dict else "Exception"
+        message = str(error.get("message")) if type(error) is dict else "the tests' process failed"
+        builtin = getattr(builtins, kind, None)
+        if isinstance(builtin, type) and issubclass(builtin, Exception):
+            with contextlib.suppress(Exception):
+                return builtin(*wire.rebuilt_args(error, message))
+        return Exception(f"{kind}: {message}")
+
+    def run_program(self, request):
+        """Run one of the learner's modules as a program, with the given input."""
+        name = request.get("module")
+        if name not in self.names:
+            return {"re": request["id"], "ok": False, "error": _error("ModuleNotFoundError", f"no {name}.py", "")}
+        output = CappedOutput()
+        path = os.path.join(self.learner_dir, f"{name}.py")
+        error = captured(output, request.get("stdin"), lambda: runpy.run_path(path, run_name="__main__"))
+        answer = {"re": request["id"], "back": [], "output": output.text()}
+        if error is None or (isinstance(error, SystemExit) and error.code in (None, 0)):
+            return {**answer, "ok": True, "value": None}
+        return {**answer, "ok": False, "error": self.where(error, "while running")}
+
+
+def captured(output, stdin, action):
+    """Run action with stdout and stderr captured and stdin given; return what it raised."""
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin = io.StringIO(stdin if isinstance(stdin, str) else "")
+    sys.stdout = sys.stderr = output
+    try:
+        action()
+    except BaseException as error:
+        return error
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+    return None
+
+
+def _kind_of(value):
+    if isinstance(value, type):
+        return "exception_class" if issubclass(value, BaseException) else "class"
+    if isinstance(value, types.ModuleType):
+        return "module"
+    if isinstance(value, BaseException):
+        return "exception"
+    if callable(value):
+        return "function"
+    return "object"
+
+
+NAMED = (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType)
+"""Values named by their own name in messages (greet(), Rectangle()); others by their type's name."""
+
+
+def _type_name(value):
+    name = getattr(value, "__name__", None) if isinstance(value, NAMED) else type(value).__name__
+    return name if type(name) is str else "?"
+
+
+def _is_builtin(kind):
+    return getattr(builtins, kind.__name__, None) is kind
 
 
 def _error(kind, message, where, builtin=True):
@@ -170,7 +210,7 @@ def main():
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, learner_dir)
     with contextlib.suppress(wire.ChannelBroken, wire.ChannelTimeout):
-        Server(sock, learner_dir, names).serve()
+        LearnerEnd(sock, learner_dir, names).serve_forever()
 
 
 if __name__ == "__main__":

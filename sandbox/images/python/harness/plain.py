@@ -1,7 +1,14 @@
-"""Encode and decode plain values (numbers, text, lists, dicts, …) as JSON, refusing anything else.
+"""Encode values for the other side of the boundary: plain values by value, anything else by reference.
 
-Both sides of the learner/test boundary use this. Types are checked exactly, never with
-isinstance, so a subclass with a forged __eq__ cannot cross. Decoding builds only plain values.
+Both processes use this. Plain values are None, bool, int, float, complex, str, bytes and lists,
+tuples, dicts, sets and frozensets of plain values; their types are checked exactly, never with
+isinstance, so a subclass with a forged __eq__ cannot pass for one. Anything else stays in the
+process that owns it and crosses as a reference, {"$ref": n, ...}, that only the owner can act on.
+Decoding builds plain values and asks its caller to resolve references; it never unpickles or
+evaluates anything.
+
+Mutable containers (list, dict, set) are numbered in the order they are met, the same on both
+sides, so the receiver can send back what a call changed in them ({"$m": i} names the i-th).
 """
 
 import base64
@@ -12,26 +19,17 @@ from json import loads as _json_loads
 # Bound at import, before any learner code runs: patching json.dumps later changes nothing here.
 
 MAX_DEPTH = 50
-"""Deepest nesting of containers that may cross."""
+"""Deepest nesting of containers (and references within references) that may cross."""
 
 MAX_ITEMS = 200_000
 """Most values one message may hold."""
 
+MUTABLE = (list, dict, set)
+"""Containers a call may change in place; their new content is sent back after the call."""
+
 
 class NotPlain(ValueError):
-    """The value is not a plain value, so it cannot cross the boundary."""
-
-
-def encode(value):
-    """Turn a plain value into JSON-ready data; raise NotPlain for anything else."""
-    budget = [MAX_ITEMS]
-    return _encode(value, 0, budget)
-
-
-def decode(data):
-    """Turn data made by encode back into the plain value; raise NotPlain if it is malformed."""
-    budget = [MAX_ITEMS]
-    return _decode(data, 0, budget)
+    """The data cannot cross: not a plain value and no reference may be made, or malformed."""
 
 
 def dumps(message) -> bytes:
@@ -47,70 +45,162 @@ def loads(raw: bytes):
         raise NotPlain(f"not a valid message: {error}") from None
 
 
-def _spend(budget):
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise NotPlain("too many values")
+def encode(value):
+    """A plain value as JSON-ready data; raise NotPlain for anything that would need a reference."""
+    return Encoder().encode(value)
 
 
-def _encode(value, depth, budget):
-    _spend(budget)
-    if depth > MAX_DEPTH:
-        raise NotPlain("nested too deeply")
-    kind = type(value)
-    if value is None or kind is bool or kind is str:
-        return value
-    if kind is int:
-        return value if abs(value) < 2**53 else {"$int": str(value)}
-    if kind is float:
-        return value if math.isfinite(value) else {"$float": repr(value)}
-    if kind is list:
-        return [_encode(item, depth + 1, budget) for item in value]
-    if kind is tuple:
-        return {"$tuple": [_encode(item, depth + 1, budget) for item in value]}
-    if kind is set or kind is frozenset:
-        return {"$set": [_encode(item, depth + 1, budget) for item in value], "frozen": kind is frozenset}
-    if kind is dict:
-        return {"$dict": [[_encode(k, depth + 1, budget), _encode(v, depth + 1, budget)] for k, v in value.items()]}
-    if kind is bytes:
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if kind is complex:
-        return {"$complex": [value.real, value.imag]}
-    raise NotPlain(f"a value of type {kind.__name__}")
+def decode(data):
+    """Data made by encode back into the plain value; raise NotPlain for references or malformed data."""
+    return Decoder().decode(data)
 
 
-def _decode(data, depth, budget):
-    _spend(budget)
-    if depth > MAX_DEPTH:
-        raise NotPlain("nested too deeply")
-    kind = type(data)
-    if data is None or kind in (bool, str, int, float):
-        return data
-    if kind is list:
-        return [_decode(item, depth + 1, budget) for item in data]
-    if kind is not dict or len(data) not in (1, 2):
-        raise NotPlain("malformed value")
-    try:
+class Encoder:
+    """Encodes the values of one message; export(value) makes the reference of a value that is not plain."""
+
+    def __init__(self, export=None, known=None):
+        self.export = export
+        self.known = known or {}
+        """id() of a mutable container of the request → its number, to send it back as {"$m": number}."""
+        self.mutables = []
+        """The mutable containers met, in order: the receiver numbers its copies alike."""
+        self.budget = MAX_ITEMS
+
+    def encode(self, value, depth=0):
+        """Encode one value and everything in it."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise NotPlain("too many values")
+        if depth > MAX_DEPTH:
+            raise NotPlain("nested too deeply")
+        kind = type(value)
+        if value is None or kind is bool or kind is str:
+            return value
+        if kind is int:
+            return value if abs(value) < 2**53 else {"$int": str(value)}
+        if kind is float:
+            return value if math.isfinite(value) else {"$float": repr(value)}
+        if kind in MUTABLE and id(value) in self.known:
+            return {"$m": self.known[id(value)]}
+        return self._container(value, kind, depth)
+
+    def state(self, container):
+        """The content of one of the request's own containers, the containers inside it named by number."""
+        return self._container(container, type(container), 0)
+
+    def _container(self, value, kind, depth):
+        if kind in MUTABLE:
+            self.mutables.append(value)
+        if kind is list:
+            return [self.encode(item, depth + 1) for item in value]
+        if kind is tuple:
+            return {"$tuple": [self.encode(item, depth + 1) for item in value]}
+        if kind is set or kind is frozenset:
+            return {"$set": [self.encode(item, depth + 1) for item in value], "frozen": kind is frozenset}
+        if kind is dict:
+            return {"$dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if kind is bytes:
+            return {"$bytes": base64.b64encode(value).decode("ascii")}
+        if kind is complex:
+            return {"$complex": [value.real, value.imag]}
+        if self.export is None:
+            raise NotPlain(f"a value of type {kind.__name__}")
+        return self.export(value, self, depth)
+
+
+class Decoder:
+    """Decodes the values of one message; resolve(ref, decoder, depth) turns a reference into an object."""
+
+    def __init__(self, resolve=None, originals=()):
+        self.resolve = resolve
+        self.originals = originals
+        """The sender's own mutable containers of the request, which {"$m": i} names."""
+        self.mutables = []
+        """The mutable containers made, in the order the sender met them."""
+        self.budget = MAX_ITEMS
+
+    def decode(self, data, depth=0):
+        """Decode one value and everything in it."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise NotPlain("too many values")
+        if depth > MAX_DEPTH:
+            raise NotPlain("nested too deeply")
+        kind = type(data)
+        if data is None or kind is bool or kind is str or kind is int or kind is float:
+            return data
+        if kind is list:
+            made = []
+            self.mutables.append(made)
+            made.extend(self.decode(item, depth + 1) for item in data)
+            return made
+        if kind is not dict:
+            raise NotPlain("malformed value")
+        try:
+            return self._tagged(data, depth)
+        except (TypeError, ValueError, KeyError) as error:
+            raise NotPlain(f"malformed value: {error}") from None
+
+    def _tagged(self, data, depth):
+        if "$ref" in data:
+            if self.resolve is None:
+                raise NotPlain("a reference where only plain values may be")
+            return self.resolve(data, self, depth)
+        if len(data) not in (1, 2):
+            raise NotPlain("malformed value")
+        if "$m" in data:
+            number = data["$m"]
+            if type(number) is not int or not 0 <= number < len(self.originals):
+                raise NotPlain("malformed value")
+            return self.originals[number]
         if "$int" in data:
-            return int(data["$int"])
+            return int(_text(data["$int"], 5000))
         if "$float" in data and data["$float"] in ("nan", "inf", "-inf"):
             return float(data["$float"])
         if "$tuple" in data:
-            return tuple(_decode(item, depth + 1, budget) for item in _list(data["$tuple"]))
+            return tuple(self.decode(item, depth + 1) for item in _list(data["$tuple"]))
         if "$set" in data:
-            items = [_decode(item, depth + 1, budget) for item in _list(data["$set"])]
-            return frozenset(items) if data.get("frozen") is True else set(items)
+            frozen = data.get("frozen") is True
+            made = None if frozen else set()
+            if made is not None:
+                self.mutables.append(made)
+            items = [self.decode(item, depth + 1) for item in _list(data["$set"])]
+            if made is None:
+                return frozenset(items)
+            made.update(items)
+            return made
         if "$dict" in data:
-            pairs = [_pair(pair) for pair in _list(data["$dict"])]
-            return {_decode(k, depth + 1, budget): _decode(v, depth + 1, budget) for k, v in pairs}
+            made = {}
+            self.mutables.append(made)
+            for pair in _list(data["$dict"]):
+                key, value = _pair(pair)
+                made[self.decode(key, depth + 1)] = self.decode(value, depth + 1)
+            return made
         if "$bytes" in data:
-            return base64.b64decode(data["$bytes"], validate=True)
+            return base64.b64decode(_text(data["$bytes"], 10_000_000), validate=True)
         if "$complex" in data:
             real, imag = _list(data["$complex"])
-            return complex(float(real), float(imag))
-    except (TypeError, ValueError) as error:
-        raise NotPlain(f"malformed value: {error}") from None
-    raise NotPlain("malformed value")
+            if type(real) not in (int, float) or type(imag) not in (int, float):
+                raise NotPlain("malformed value")
+            return complex(real, imag)
+        raise NotPlain("malformed value")
+
+
+def refill(container, content) -> None:
+    """Give one of the request's own containers the content the other side left in its copy."""
+    if type(container) is not type(content):
+        raise NotPlain("malformed change")
+    if type(container) is list:
+        container[:] = content
+    else:
+        container.clear()
+        container.update(content)
+
+
+def _text(data, limit):
+    if type(data) is not str or len(data) > limit:
+        raise NotPlain("malformed value")
+    return data
 
 
 def _list(data):

@@ -1,13 +1,11 @@
 """Grade one submission inside the sandbox: read the job on stdin, run pytest, print a framed report.
 
-The job is one JSON object on stdin:
-  {"secret": str, "files": {name: text}, "tests": {path: text}, "isolation": "process"|"in-process",
-   "seconds": float}
-It starts as root with only CHOWN, SETUID and SETGID, lays out the files, starts the learner's
-process as LEARNER_UID, then drops to TESTS_UID for good before any test runs. The learner's
-code never runs in this process (unless the exercise asks for in-process isolation), cannot
-read the tests (mode 0700, another user), and cannot write the report, which goes to the
-original stdout between two copies of the secret. The host still trusts nothing here unchecked.
+The job is one JSON object on stdin: {"secret": str, "files": {name: text}, "tests": {path: text},
+"seconds": float}. It starts as root with only CHOWN, SETUID and SETGID, lays out the files, starts
+the learner's process as LEARNER_UID, then drops to TESTS_UID for good before any test runs. The
+learner's code never runs in this process, cannot read the tests (mode 0700, another user), and
+cannot write the report, which goes to the original stdout between two copies of the secret.
+The host still trusts nothing here unchecked.
 """
 
 import json
@@ -17,6 +15,8 @@ import subprocess
 import sys
 import time
 import traceback
+
+import pytest
 
 sys.path.insert(0, "/opt/harness")
 
@@ -164,9 +164,26 @@ def drop_privileges():
 class Collector:
     """A pytest plugin that records each test's outcome and any collection error."""
 
-    def __init__(self):
+    def __init__(self, end):
+        self.end = end
         self.tests = []
         self.collection_errors = []
+
+    def pytest_runtest_setup(self, item):
+        self.end.failed_checks.clear()
+
+    def pytest_runtest_teardown(self, item):
+        # What a test lent the learner's code (callbacks) is taken back when the test ends.
+        self.end.forget_lent()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        if call.when == "call" and report.passed and self.end.failed_checks:
+            # The learner's code caught a failed check of the test's own: the test still fails.
+            first = self.end.failed_checks[0]
+            report.outcome = "failed"
+            report.longrepr = f"{type(first).__name__}: {first} (in a function the test gave your code)"
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -188,8 +205,17 @@ class Collector:
         # A beginner reads "got / expected" more easily than pytest's character diff.
         if op != "==":
             return None
+        import proxy
         from _pytest._io.saferepr import saferepr
 
+        if isinstance(left, proxy.Handle) != isinstance(right, proxy.Handle):
+            # The learner's object is never asked whether it equals a plain value: say what came instead.
+            got, expected = (left, right) if isinstance(left, proxy.Handle) else (right, left)
+            return [
+                f"{proxy.describe(left)} == {proxy.describe(right)}",
+                f"got:      {proxy.describe(got)}, which the test cannot check",
+                f"expected: {proxy.describe(expected)}",
+            ]
         return [
             f"{saferepr(left)} == {saferepr(right)}",
             f"got:      {saferepr(left, maxsize=300)}",
@@ -214,8 +240,6 @@ def fit_report(tests):
 
 
 def run_pytest(collector):
-    import pytest
-
     # Visible tests first: by the time hidden tests call the learner's code, nothing it learns
     # from them can reach a message the learner sees.
     folders = [os.path.join(TESTS_DIR, name) for name in ("visible", "hidden")]
@@ -238,7 +262,7 @@ def run_pytest(collector):
 
 def grade(job, started):
     """Run the job's tests against the learner's files and return the report."""
-    files, isolation = job["files"], job.get("isolation", "process")
+    files = job["files"]
     deadline = started + max(0.5, float(job.get("seconds", 10)) - REPORT_MARGIN_SECONDS)
     write_files(LEARNER_DIR, files, 0, 0o644, 0o755)
     write_files(TESTS_DIR, job["tests"], TESTS_UID, 0o600, 0o700)
@@ -253,38 +277,32 @@ def grade(job, started):
         if name.endswith(".py") and name[:-3] not in sys.stdlib_module_names and name[:-3] not in RESERVED_MODULES
     )
 
-    channel = None
-    if isolation == "process":
-        sock = start_learner(module_names)
-        drop_privileges()
-        import proxy
+    sock = start_learner(module_names)
+    drop_privileges()
+    import proxy
 
-        channel = proxy.Channel(sock, deadline)
-        try:
-            loaded = channel.ready()
-        except proxy.LearnerTimeout:
-            return {"load_timeout": True, "tests": [], "collection_errors": []}
-        except proxy.LearnerGone as gone:
-            return {"load_error": str(gone), "tests": [], "collection_errors": []}
+    end = proxy.TestsEnd(sock, deadline)
+    try:
+        loaded = end.ready()
         if loaded.get("load_error"):
             error = loaded["load_error"]
             where = f" ({error.get('where')})" if isinstance(error, dict) and error.get("where") else ""
             text = f"{error.get('type')}: {error.get('message')}{where}" if isinstance(error, dict) else str(error)
             return {"load_error": clip(text, MESSAGE_LIMIT), "tests": [], "collection_errors": []}
-        proxy.install(channel, module_names)
-    else:
-        drop_privileges()
-        sys.path.insert(0, LEARNER_DIR)
+        proxy.install(end, end.modules(loaded), module_names)
+    except proxy.LearnerTimeout:
+        return {"load_timeout": True, "tests": [], "collection_errors": []}
+    except proxy.LearnerGone as gone:
+        return {"load_error": str(gone), "tests": [], "collection_errors": []}
 
     os.chdir("/tmp")
     os.environ["TMPDIR"] = TESTS_TMP
-    collector = Collector()
+    collector = Collector(end)
     run_pytest(collector)
     fit_report(collector.tests)
     report = {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}
-    if channel is not None:
-        report["call_timeout"] = channel.timed_out
-        report["learner_died"] = channel.died
+    report["call_timeout"] = end.timed_out
+    report["learner_died"] = end.died
     return report
 
 

@@ -1,18 +1,21 @@
 """Convert Exercism-format Python exercises into our folder format.
 
 An Exercism exercise is a folder with `.meta/config.json` (naming the solution, test and example
-files), `.docs/instructions.md`, a stub, an example or exemplar solution, and a unittest file.
-The first test becomes visible; the others become hidden-with-hint. A folder that cannot be
-converted is listed with the reason, and nothing of it is written.
+files), `.docs/instructions.md`, a stub, an example or exemplar solution, and unittest files.
+The first test becomes visible; the others become hidden-with-hint (splitting.py); HTML in the
+statement becomes Markdown (statement.py). A folder that cannot be converted is listed with the
+reason, and nothing of it is written.
 """
 
-import ast
 import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.authoring.exercism.splitting import CannotSplit, split_tests
+from grader.authoring.exercism.statement import without_html
+from grader.authoring.manifest import manifest_of
 from grader.authoring.reader import read_exercise
 from grader.authoring.spec import FILE_NAME_PATTERN, SLUG_PATTERN, ExerciseInvalid
 
@@ -61,26 +64,34 @@ def convert(folder: Path, dest: Path, *, week: int, day: int) -> Path:
     solution_names = _names(config, "solution")
     test_names = _names(config, "test")
     reference_paths = _names(config, "example") or _names(config, "exemplar")
-    if len(test_names) != 1:
-        raise NotConvertible("exactly one test file is supported")
+    if not test_names:
+        raise NotConvertible("'files.test' in .meta/config.json names no test file")
+    if _names(config, "editor"):
+        raise NotConvertible("it gives learners extra files to read (files.editor), which are not supported")
     if len(reference_paths) != len(solution_names) or not reference_paths:
         raise NotConvertible("needs one example (or exemplar) file for each solution file")
     files = [Path(name).name for name in solution_names]
     if not all(FILE_NAME_PATTERN.match(name) for name in files):
         raise NotConvertible(f"solution files must be plain Python module names: {', '.join(files)}")
-    statement = _statement(folder)
-    visible, hidden, hints = _split_tests(_read(folder / test_names[0]))
+    statement = without_html(_statement(folder))
+    try:
+        split = split_tests([(name, _read(folder / name)) for name in test_names])
+    except CannotSplit as reason:
+        raise NotConvertible(str(reason)) from None
 
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / slug
-        _write(target / "exercise.toml", _toml(slug, week, day, files, hints))
         _write(target / "statement.md", statement)
         for name, stub, reference in zip(files, solution_names, reference_paths, strict=True):
             _write(target / "starter" / name, _read(folder / stub))
             _write(target / "solution" / name, _read(folder / reference))
         module = files[0][:-3]
-        _write(target / "tests" / "visible" / f"test_{module}.py", visible)
-        _write(target / "tests" / "hidden" / f"test_{module}_hidden.py", hidden)
+        tests = {f"visible/test_{module}.py": split.visible}
+        for number, source in enumerate(split.hidden.values(), start=1):
+            tests[f"hidden/test_{module}_hidden{'' if number == 1 else f'_{number}'}.py"] = source
+        for path, source in tests.items():
+            _write(target / "tests" / path, source)
+        _write(target / "exercise.toml", _toml(slug, week, day, files, _hints(target, tests)))
         try:
             read_exercise(target)
         except ExerciseInvalid as invalid:
@@ -91,6 +102,22 @@ def convert(folder: Path, dest: Path, *, week: int, day: int) -> Path:
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copytree(target, dest / slug)
     return dest / slug
+
+
+def _hints(folder: Path, tests: dict[str, str]) -> dict[str, str]:
+    """The name exercise.toml gives each hidden test → a hint naming its case."""
+    try:
+        manifest = [entry for path, source in tests.items() for entry in manifest_of(folder, path, source)]
+    except ExerciseInvalid as invalid:
+        raise NotConvertible(f"a test file does not load: {invalid.problems[0].message}") from None
+    methods = [entry["function"].rsplit("::", 1)[-1] for entry in manifest]
+    hints = {}
+    for entry, method in zip(manifest, methods, strict=True):
+        if entry["hidden"]:
+            # A method name alone is enough unless another test class has one of the same name.
+            name = method if methods.count(method) == 1 else entry["function"]
+            hints[name] = f"Look again at this case: {_words(method)}."
+    return hints
 
 
 def _config(folder: Path) -> dict:
@@ -138,42 +165,8 @@ def _statement(folder: Path) -> str:
     return "\n\n".join(part.strip() for part in parts) + "\n"
 
 
-def _split_tests(source: str) -> tuple[str, str, dict[str, str]]:
-    """Split a unittest file into a visible file (the first test) and a hidden one (the rest)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise NotConvertible(f"the test file has a syntax error on line {error.lineno}") from None
-    cases = [node for node in tree.body if isinstance(node, ast.ClassDef) and _is_test_case(node)]
-    if len(cases) != 1:
-        raise NotConvertible("the test file must hold exactly one unittest.TestCase class")
-    case = cases[0]
-    tests = [node for node in case.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test")]
-    if len(tests) < 2:
-        raise NotConvertible("needs at least two tests: one visible and one hidden")
-    others = [node for node in case.body if node not in tests]
-    prelude = [node for node in tree.body if node is not case and not _is_main_guard(node)]
-
-    def module_with(chosen: list[ast.FunctionDef]) -> str:
-        # Our manifest names classes that start with Test, as pytest's default does.
-        name = case.name if case.name.startswith("Test") else f"Test{case.name}"
-        new_case = ast.ClassDef(name, case.bases, case.keywords, [*others, *chosen], case.decorator_list)
-        return ast.unparse(ast.fix_missing_locations(ast.Module([*prelude, new_case], []))) + "\n"
-
-    hints = {test.name: f"Look again at this case: {_words(test.name)}." for test in tests[1:]}
-    return module_with(tests[:1]), module_with(tests[1:]), hints
-
-
 def _words(test_name: str) -> str:
     return test_name.removeprefix("test_").replace("_", " ")
-
-
-def _is_test_case(node: ast.ClassDef) -> bool:
-    return any(ast.unparse(base).endswith("TestCase") for base in node.bases)
-
-
-def _is_main_guard(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
 
 
 def _toml(slug: str, week: int, day: int, files: list[str], hints: dict[str, str]) -> str:
@@ -189,5 +182,6 @@ def _toml(slug: str, week: int, day: int, files: list[str], hints: dict[str, str
         "",
     ]
     for name, hint in hints.items():
-        lines += [f"[tests.{name}]", 'visibility = "hidden-with-hint"', f"hint = {json.dumps(hint)}", ""]
+        key = name if name.isidentifier() else json.dumps(name)  # Class::method needs quotes in TOML
+        lines += [f"[tests.{key}]", 'visibility = "hidden-with-hint"', f"hint = {json.dumps(hint)}", ""]
     return "\n".join(lines)

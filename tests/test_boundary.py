@@ -1,0 +1,304 @@
+"""Objects across the boundary, in real Docker: what tests may do with the learner's objects; what hostile code gets."""
+
+import pytest
+
+from grader.models import Outcome, TestStatus
+from tests.test_adversarial import HIDDEN_MARKER, grade
+
+pytestmark = pytest.mark.integration
+
+
+def run_tests(code: str, tests: str):
+    """Grade the learner's code (as adder.py) against one visible test file written for the case."""
+    return grade(code, tests={"visible/test_case.py": tests})
+
+
+def outcome_and_messages(code: str, tests: str):
+    _, verdict = run_tests(code, tests)
+    return verdict, {test.name: (test.status, test.message) for test in verdict.tests}
+
+
+ACCOUNT = """
+class NotEnoughMoney(ValueError):
+    def __init__(self, needed):
+        super().__init__(f"you need {needed} more")
+        self.needed = needed
+
+class Account:
+    count = 0
+    def __init__(self, balance=0):
+        self.balance = balance
+        Account.count += 1
+    @classmethod
+    def opened(cls):
+        return cls.count
+    @staticmethod
+    def fee(amount):
+        return round(amount * 0.01, 2)
+    @property
+    def rich(self):
+        return self.balance > 1000
+    def withdraw(self, amount):
+        if amount > self.balance:
+            raise NotEnoughMoney(amount - self.balance)
+        self.balance -= amount
+        return self
+    def __eq__(self, other):
+        return isinstance(other, Account) and other.balance == self.balance
+    def __hash__(self):
+        return hash(self.balance)
+    def __lt__(self, other):
+        return self.balance < other.balance
+    def __add__(self, other):
+        return Account(self.balance + other.balance)
+    def __len__(self):
+        return self.balance
+    def __iter__(self):
+        return iter(range(self.balance))
+    def __contains__(self, amount):
+        return 0 <= amount <= self.balance
+    def __getitem__(self, key):
+        return key * 2
+    def __str__(self):
+        return f"Account with {self.balance}"
+    def __enter__(self):
+        self.balance += 1
+        return self
+    def __exit__(self, *details):
+        self.balance -= 1
+        return False
+
+def numbers(limit):
+    for number in range(limit):
+        yield number
+
+def twice(action, value):
+    return action(action(value))
+
+def add(a, b):
+    return a + b
+"""
+
+
+def test_a_class_and_its_objects_are_usable_through_handles(docker_client):
+    tests = """
+import pytest
+from adder import Account, NotEnoughMoney, numbers, twice
+
+def test_objects():
+    account = Account(10)
+    assert account.balance == 10 and account.rich is False
+    account.balance = 2000
+    assert account.rich is True and account.withdraw(1000) is account
+    assert Account.fee(250) == 2.5 and Account.opened() == 1
+    assert isinstance(account, Account) and not isinstance(3, Account)
+    assert Account(5) == Account(5) and Account(5) != Account(6) and Account(1) < Account(2)
+    assert (Account(1) + Account(2)).balance == 3
+    assert len(Account(3)) == 3 and list(Account(3)) == [0, 1, 2] and 2 in Account(3)
+    assert Account(1)[21] == 42 and str(Account(4)) == "Account with 4" and f"{Account(4)}" == "Account with 4"
+    assert len({Account(7), Account(7)}) == 1
+    with Account(1) as inside:
+        assert inside.balance == 2
+
+def test_exceptions_of_the_learners_own_kind():
+    with pytest.raises(NotEnoughMoney, match="you need 5 more") as raised:
+        Account(1).withdraw(6)
+    assert isinstance(raised.value, ValueError) and raised.value.needed == 5
+    with pytest.raises(ValueError):
+        Account(0).withdraw(1)
+
+def test_generators_and_callbacks():
+    assert list(numbers(3)) == [0, 1, 2]
+    counting = numbers(2)
+    assert next(counting) == 0 and next(counting) == 1
+    with pytest.raises(StopIteration):
+        next(counting)
+    assert twice(lambda x: x * 3, 2) == 18
+"""
+    verdict, tests = outcome_and_messages(ACCOUNT, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_mutation_of_what_a_test_passes_is_seen_by_the_test(docker_client):
+    code = (
+        "def fill(items, mapping, seen):\n"
+        "    items.append(len(items))\n"
+        "    items[0].append('inner')\n"
+        "    mapping['new'] = items[0]\n"
+        "    seen.add(3)\n"
+        "    return items\n"
+    )
+    tests = """
+from adder import fill
+
+def test_in_place():
+    inner = []
+    items, mapping, seen = [inner], {}, set()
+    returned = fill(items, mapping, seen)
+    assert items == [["inner"], 1] and inner == ["inner"]
+    assert mapping == {"new": ["inner"]} and mapping["new"] is inner
+    assert seen == {3} and returned is items
+"""
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_an_object_where_a_plain_value_is_expected_is_named(docker_client):
+    code = "class Result:\n    def __bool__(self):\n        return True\n\ndef add(a, b):\n    return Result()\n"
+    tests = "from adder import add\n\ndef test_equal():\n    assert add(2, 3) == 5\n\n"
+    tests += "def test_truth():\n    assert add(2, 3)\n"
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert tests["equal"][0] == TestStatus.FAILED and "a Result object from your code" in tests["equal"][1]
+    assert tests["truth"][0] == TestStatus.FAILED and "used as true or false" in tests["truth"][1]
+
+
+def test_a_learners_eq_must_answer_true_or_false(docker_client):
+    code = (
+        "class Vague:\n    def __eq__(self, other):\n        return 'maybe'\n    __hash__ = object.__hash__\n\n"
+        "class Loud:\n    def __eq__(self, other):\n        raise RuntimeError('no comparing')\n"
+        "    __hash__ = object.__hash__\n"
+    )
+    tests = (
+        "from adder import Loud, Vague\n\n"
+        "def test_vague():\n    assert Vague() == Vague()\n\n"
+        "def test_loud():\n    assert Loud() == Loud()\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert "not True or False" in tests["vague"][1]
+    assert "no comparing" in tests["loud"][1]
+
+
+def test_a_dunder_that_never_returns_is_a_timeout(docker_client):
+    code = "class Slow:\n    def __len__(self):\n        while True:\n            pass\n"
+    verdict, _ = outcome_and_messages(code, "from adder import Slow\n\ndef test_len():\n    assert len(Slow()) == 1\n")
+    assert verdict.outcome == Outcome.TIMEOUT
+
+
+def test_a_generator_that_never_ends_is_a_timeout(docker_client):
+    code = "def forever():\n    while True:\n        yield 1\n"
+    verdict, _ = outcome_and_messages(
+        code, "from adder import forever\n\ndef test_all():\n    assert list(forever())\n"
+    )
+    assert verdict.outcome == Outcome.TIMEOUT
+
+
+def test_an_object_graph_too_large_to_send_fails_the_test(docker_client):
+    code = "def many():\n    return list(range(300_000))\n\ndef huge():\n    return 'x' * 20_000_000\n"
+    tests = (
+        "from adder import huge, many\n\ndef test_many():\n    assert many()\n\ndef test_huge():\n    assert huge()\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert "too many values" in tests["many"][1] and "too large" in tests["huge"][1]
+
+
+def test_callbacks_calling_back_too_deep_are_stopped(docker_client):
+    code = "def bounce(action, depth):\n    return action(depth + 1)\n"
+    tests = (
+        "from adder import bounce\n\n"
+        "def test_ping_pong():\n"
+        "    def again(depth):\n        return bounce(again, depth)\n"
+        "    assert bounce(again, 0) == 0\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert "more than 40 deep" in tests["ping pong"][1]
+
+
+def test_a_callback_kept_after_its_test_is_refused(docker_client):
+    code = (
+        "kept = None\n"
+        "def keep(action):\n    global kept\n    kept = action\n    return 'kept'\n"
+        "def call_kept():\n"
+        "    try:\n        kept()\n    except TypeError as error:\n        return 'refused: ' + str(error)\n"
+        "    return 'called'\n"
+    )
+    tests = (
+        "from adder import call_kept, keep\n\n"
+        "def test_a_give():\n    assert keep(lambda: 42) == 'kept'\n\n"
+        "def test_b_later():\n    assert call_kept().startswith('refused')\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_what_a_test_lends_cannot_lead_to_its_globals(docker_client):
+    code = (
+        "def peek(lent):\n"
+        "    found = []\n"
+        "    for path in ('gi_frame', 'gi_code', '__globals__', '_secret', 'f_globals'):\n"
+        "        try:\n"
+        "            found.append(repr(getattr(lent, path)))\n"
+        "        except Exception as error:\n"
+        "            found.append(type(error).__name__)\n"
+        "    try:\n"
+        "        found.append(repr(lent.gi_frame.f_globals))\n"
+        "    except Exception as error:\n"
+        "        found.append(type(error).__name__)\n"
+        "    return ' '.join(found)\n"
+    )
+    tests = (
+        f"SECRET = '{HIDDEN_MARKER}'\n"
+        "from adder import peek\n\n"
+        "def numbers():\n    yield SECRET\n\n"
+        "def helper():\n    return SECRET\n\n"
+        "def test_generator():\n    assert 'expected' not in peek(numbers())\n\n"
+        "def test_function():\n    assert 'expected' not in peek(helper)\n"
+    )
+    raw, verdict = run_tests(code, tests)
+    assert verdict.outcome == Outcome.PASSED, verdict
+    assert HIDDEN_MARKER not in raw.output
+
+
+def test_forged_answers_and_references_never_pass(docker_client):
+    # The learner's code finds its own end of the channel in its frames and answers for itself.
+    forge = (
+        "import sys\n"
+        "def find_end():\n"
+        "    frame = sys._getframe()\n"
+        "    while frame:\n"
+        "        end = frame.f_locals.get('self')\n"
+        "        if hasattr(end, 'connection'):\n"
+        "            return end\n"
+        "        frame = frame.f_back\n"
+        "def add(a, b):\n"
+        "    end = find_end()\n"
+        "    answer = {'re': end_request_id(end), 'ok': True, 'value': {'$ref': 1, 'of': 'T'}, 'back': []}\n"
+        "    end.connection.send(answer)\n"
+        "    end.connection.send({'re': 999, 'ok': True, 'value': 5, 'back': []})\n"
+        "    return a - b\n"
+        "def end_request_id(end):\n"
+        "    return 1\n"
+    )
+    _, verdict = grade(forge)
+    assert verdict.outcome != Outcome.PASSED and verdict.score() == 0.0
+
+
+def test_ten_thousand_calls_finish_well_within_the_limit(docker_client):
+    code = "def add(a, b):\n    return a + b\n"
+    tests = (
+        "from adder import add\n\n"
+        "def test_many_calls():\n"
+        "    total = 0\n"
+        "    for number in range(10_000):\n"
+        "        total = add(total, number)\n"
+        "    assert total == sum(range(10_000))\n"
+    )
+    _, verdict = run_tests(code, tests)
+    assert verdict.outcome == Outcome.PASSED  # not TIMEOUT: the run may take 5 s, container start included
+
+
+def test_a_failed_check_in_a_callback_fails_the_test_even_when_caught(docker_client):
+    code = "def apply(action, value):\n    try:\n        return action(value)\n"
+    code += "    except BaseException:\n        return None\n"
+    tests = (
+        "from adder import apply\n\n"
+        "def test_checked():\n"
+        "    def check(value):\n        assert value == 3\n"
+        "    apply(check, 5)\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert "in a function the test gave your code" in tests["checked"][1]
