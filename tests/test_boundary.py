@@ -302,3 +302,21 @@ def test_a_failed_check_in_a_callback_fails_the_test_even_when_caught(docker_cli
     verdict, tests = outcome_and_messages(code, tests)
     assert verdict.outcome == Outcome.FAILED
     assert "in a function the test gave your code" in tests["checked"][1]
+
+
+def test_threads_of_a_test_take_turns_on_the_channel(docker_client):
+    code = (
+        "class Account:\n    def __init__(self):\n        self.balance = 0\n"
+        "    def deposit(self, amount):\n        self.balance += amount\n"
+    )
+    tests = (
+        "import threading\nfrom adder import Account\n\n"
+        "def test_concurrent_deposits():\n"
+        "    account = Account()\n"
+        "    threads = [threading.Thread(target=account.deposit, args=(1,)) for _ in range(50)]\n"
+        "    for thread in threads:\n        thread.start()\n"
+        "    for thread in threads:\n        thread.join()\n"
+        "    assert account.balance == 50\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests

@@ -325,7 +325,8 @@ _end = None
 
 def run_program(module: str, stdin: str = "") -> str:
     """Run a learner's module as a program with the given input; return what it printed."""
-    answer = _end.request({"op": "run", "module": module, "stdin": stdin}, f"running {module}.py")
+    with _end.lock:
+        answer = _end.request({"op": "run", "module": module, "stdin": stdin}, f"running {module}.py")
     _end.received(answer)
     if answer.get("ok") is not True:
         raise _end.rebuild(answer.get("error"), "run")

@@ -13,6 +13,7 @@ import operator
 import select
 import socket
 import struct
+import threading
 import time
 
 import plain
@@ -290,6 +291,7 @@ class Endpoint:
         self.request_ids = itertools.count(1)
         self.depth = 0
         self.broken = ""
+        self.lock = threading.RLock()  # re-entrant: a callback may ask the other side again
 
     # What a side decides for itself.
 
@@ -373,6 +375,11 @@ class Endpoint:
 
     def perform(self, operation: str, *args, **kwargs):
         """Ask the other side to do operation with args[0], one of its objects; return the result."""
+        # One exchange at a time: threads of a test (or of the learner's code) take turns on the channel.
+        with self.lock:
+            return self._perform(operation, args, kwargs)
+
+    def _perform(self, operation: str, args: tuple, kwargs: dict):
         what = self.name_of(operation, args)
         encoder = plain.Encoder(export=self.export)
         message = {
