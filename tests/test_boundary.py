@@ -320,3 +320,155 @@ def test_threads_of_a_test_take_turns_on_the_channel(docker_client):
     )
     verdict, tests = outcome_and_messages(code, tests)
     assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_a_refused_loan_leaves_nothing_to_guess(docker_client):
+    # Asking for a generator's frame is refused; the next reference number must not name that frame.
+    code = (
+        "def total(numbers):\n"
+        "    try:\n        numbers.gi_frame\n    except Exception:\n        pass\n"
+        "    guess = type(numbers)(numbers._r_end, numbers._r_ref + 1, 'frame', 'object')\n"
+        "    try:\n        guess.f_builtins['exec']('import sys')\n    except Exception as error:\n"
+        "        return 'refused: ' + type(error).__name__\n"
+        "    return 'reached the tests'\n"
+    )
+    tests = "from adder import total\n\ndef test_sum():\n    assert total(x for x in [1, 2, 3]).startswith('refused')\n"
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_format_strings_and_paths_lead_nowhere(docker_client):
+    code = (
+        "def spy(action, other):\n"
+        "    try:\n        return action.format('{0.__globals__}', other)\n"
+        "    except Exception as error:\n        return 'refused: ' + type(error).__name__\n"
+        "def lines(path):\n    return len(list(path.joinpath('/tmp/tests').glob('**/*.py')))\n"
+    )
+    tests = (
+        f"SECRET = '{HIDDEN_MARKER}'\n"
+        "from adder import lines, spy\n\n"
+        "def test_format():\n    assert 'expected-value' not in spy(str, lambda: SECRET)\n\n"
+        "def test_path(tmp_path):\n    assert lines(tmp_path) == 0\n"
+    )
+    raw, verdict = run_tests(code, tests)
+    messages = {test.name: (test.status, test.message) for test in verdict.tests}
+    assert messages["format"][0] == TestStatus.PASSED, messages
+    assert messages["path"][0] != TestStatus.PASSED and "cannot be passed to your code" in messages["path"][1]
+    assert HIDDEN_MARKER not in raw.output
+
+
+def test_a_learners_exit_cannot_hide_a_failed_check(docker_client):
+    code = "class Quiet:\n    def __enter__(self):\n        return 'wrong'\n    def __exit__(self, *details):\n"
+    code += "        return True\n"
+    tests = "from adder import Quiet\n\ndef test_inside():\n"
+    tests += "    with Quiet() as value:\n        assert value == 'right'\n"
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED and tests["inside"][0] == TestStatus.FAILED
+
+
+def test_a_flood_of_requests_cannot_hold_the_tests_past_the_deadline(docker_client):
+    code = (
+        "import sys, time\n"
+        "def add(a, b):\n"
+        "    frame = sys._getframe()\n"
+        "    while frame and not hasattr(frame.f_locals.get('self'), 'connection'):\n"
+        "        frame = frame.f_back\n"
+        "    end = frame.f_locals['self']\n"
+        "    for number in range(100_000):\n"
+        "        end.connection.send({'id': 10**6 + number, 'op': 'nope', 'args': [1], 'kwargs': {}})\n"
+        "    time.sleep(3600)\n"
+    )
+    raw, verdict = grade(code)
+    assert verdict.outcome == Outcome.TIMEOUT
+    assert raw.report is not None and raw.report.get("call_timeout") is True  # the tests' side reported in time
+
+
+def test_comparisons_with_plain_values_stay_the_tests_own(docker_client):
+    code = (
+        "class Zero:\n"
+        "    def __sub__(self, other):\n        return 0.0\n"
+        "    __rsub__ = __sub__\n"
+        "    def __lt__(self, other):\n        return True\n"
+        "    __gt__ = __le__ = __ge__ = __lt__\n"
+        "def area():\n    return Zero()\n"
+    )
+    tests = (
+        "import pytest\nfrom adder import area\n\n"
+        "def test_close():\n    assert abs(area() - 7.0) < 1e-9\n\n"
+        "def test_between():\n    assert 6.9 < area() <= 7.1\n\n"
+        "def test_approx():\n    assert area() == pytest.approx(7.0)\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert all(status == TestStatus.FAILED for status, _ in tests.values()), tests
+
+
+def test_library_values_cross_as_values(docker_client):
+    code = (
+        "import collections, datetime, decimal, fractions, json\n"
+        "Point = collections.namedtuple('Point', 'x y')\n"
+        "def later(moment):\n    return moment + datetime.timedelta(seconds=10**9)\n"
+        "def money():\n    return decimal.Decimal('1.10')\n"
+        "def half():\n    return fractions.Fraction(1, 2)\n"
+        "def words(text):\n    return collections.Counter(text.split())\n"
+        "def point():\n    return Point(1, 2)\n"
+        "def big():\n    return 2 ** 20_000\n"
+        "def parse(text):\n    return json.loads(text)\n"
+    )
+    tests = (
+        "import datetime, decimal, fractions, json\nimport pytest\nfrom adder import *\n\n"
+        "def test_values():\n"
+        "    assert later(datetime.datetime(2011, 4, 25)) == datetime.datetime(2043, 1, 1, 1, 46, 40)\n"
+        "    assert money() == decimal.Decimal('1.10') and half() == fractions.Fraction(1, 2)\n"
+        "    assert words('a b a') == {'a': 2, 'b': 1}\n"
+        "    assert point() == (1, 2) and point().y == 2\n"
+        "    assert big() == 2 ** 20_000\n"
+        "    with pytest.raises(json.JSONDecodeError):\n        parse('{')\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_what_a_fixture_lends_stays_lent_for_every_test(docker_client):
+    code = "def call(action):\n    return action()\n"
+    tests = (
+        "import pytest\nfrom adder import call\n\n"
+        "@pytest.fixture(scope='module')\ndef answer():\n    return lambda: 42\n\n"
+        "def test_first(answer):\n    assert call(answer) == 42\n\n"
+        "def test_second(answer):\n    assert call(answer) == 42\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_what_real_tracks_do_works(docker_client):
+    code = (
+        "class Node:\n    def __init__(self, data, left=None):\n        self.data, self.left = data, left\n"
+        "def tree():\n    return Node(2, Node(1))\n"
+        "def call(action):\n    return action()\n"
+        "def use(manager):\n    with manager:\n        return 'inside'\n"
+        "def read(name):\n    return open(name).read()\n"
+    )
+    tests = (
+        "import unittest\nfrom unittest import mock\nfrom adder import Node, call, read, tree, use\n\n"
+        "class Halt(Exception):\n    pass\n\n"
+        "class TrackTest(unittest.TestCase):\n"
+        "    def test_truth_of_plain_objects(self):\n"
+        "        root = tree()\n"
+        "        self.assertTrue(root.left and root.left.data == 1)\n"
+        "    def test_the_tests_own_exception_comes_back(self):\n"
+        "        def halt():\n            raise Halt('stop here')\n"
+        "        with self.assertRaises(Halt):\n            call(halt)\n"
+        "    def test_a_mock_as_context_manager(self):\n"
+        "        manager = mock.MagicMock()\n"
+        "        self.assertEqual(use(manager), 'inside')\n"
+        "        manager.__enter__.assert_called_once_with()\n"
+        "    def test_a_missing_file_is_named(self):\n"
+        "        with self.assertRaises(FileNotFoundError) as raised:\n            read('missing.txt')\n"
+        "        self.assertEqual(raised.exception.filename, 'missing.txt')\n"
+        "    def test_an_object_is_not_a_number(self):\n"
+        "        with self.assertRaisesRegex(AssertionError, 'a Node object from your code != 2'):\n"
+        "            self.assertEqual(tree(), 2)\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.PASSED, tests

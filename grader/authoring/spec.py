@@ -13,7 +13,22 @@ FILE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\.py$")
 """Names a learner's file may have: a plain Python module name."""
 
 RESERVED_MODULES = frozenset(
-    {"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy", "sitecustomize", "usercustomize"}
+    {
+        "pytest",
+        "_pytest",
+        "pluggy",
+        "conftest",
+        "grading",
+        "plain",
+        "plain_library",
+        "wire",
+        "crossing",
+        "endpoint",
+        "proxy",
+        "tests_end",
+        "sitecustomize",
+        "usercustomize",
+    }
 )
 """Module names the harness and the tests use, which a learner's file must not hide."""
 

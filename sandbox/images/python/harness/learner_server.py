@@ -10,6 +10,7 @@ Usage: learner_server.py SOCKET_FD LEARNER_DIR MODULE...
 import builtins
 import contextlib
 import importlib
+import inspect
 import io
 import os
 import runpy
@@ -21,7 +22,9 @@ import types
 sys.path.insert(0, "/opt/harness")
 
 import plain
-import wire
+from crossing import Remote, is_builtin, plain_args, rebuilt_args
+from endpoint import Endpoint
+from wire import ChannelBroken, ChannelTimeout
 
 OUTPUT_LIMIT = 100_000
 """Characters of printed output kept per request; the rest is counted and dropped."""
@@ -50,13 +53,23 @@ class CappedOutput(io.TextIOBase):
         return "".join(self.parts) + ("\n[output cut: your program printed too much]\n" if self.cut else "")
 
 
-class TestsObject(wire.Remote):
+class TestsObject(Remote):
     """Something the tests passed in (a function, an object of theirs): using it asks the tests' process."""
 
     __slots__ = ()
 
+    # Identity, answered here: the same object of the tests is always the same proxy (callbacks in lists, sets).
+    def __eq__(self, other):
+        return self is other
 
-class LearnerEnd(wire.Endpoint):
+    def __ne__(self, other):
+        return self is not other
+
+    def __hash__(self):
+        return id(self)
+
+
+class LearnerEnd(Endpoint):
     """The learner's side: lends the learner's objects, runs the tests' requests with output captured."""
 
     side = "L"
@@ -78,7 +91,14 @@ class LearnerEnd(wire.Endpoint):
                 return {"load_error": self.where(error, f"while loading {name}.py"), "output": output.text()}
         encoder = plain.Encoder(export=self.export)
         modules = {name: encoder.encode(module) for name, module in self.modules.items()}
-        return {"load_error": None, "modules": modules, "programs": self.names, "output": output.text()}
+        public = {name: _public_names(module) for name, module in self.modules.items()}
+        return {
+            "load_error": None,
+            "modules": modules,
+            "public": public,
+            "programs": self.names,
+            "output": output.text(),
+        }
 
     def serve_forever(self):
         """Send the load report, then answer requests until the tests' process goes."""
@@ -95,9 +115,13 @@ class LearnerEnd(wire.Endpoint):
     def lend(self, value, encoder, depth):
         kind = _kind_of(value)
         lent = {"type": _type_name(value), "kind": kind}
+        if not hasattr(type(value), "__bool__") and not hasattr(type(value), "__len__"):
+            lent["truthy"] = True  # Python takes it as true without asking it
+        if kind == "module":
+            lent["name"] = str(value.__name__)[:200]
         if kind == "exception_class":
-            lent["builtin"] = next(base.__name__ for base in value.__mro__ if _is_builtin(base))
-            parents = [base for base in value.__bases__ if issubclass(base, BaseException) and not _is_builtin(base)]
+            lent["builtin"] = next(base.__name__ for base in value.__mro__ if is_builtin(base))
+            parents = [base for base in value.__bases__ if issubclass(base, BaseException) and not is_builtin(base)]
             lent["parents"] = [encoder.encode(parent, depth + 1) for parent in parents]
         return lent
 
@@ -111,13 +135,20 @@ class LearnerEnd(wire.Endpoint):
         return (result[0] if result else None), error, {"output": output.text()}
 
     def describe(self, error):
-        described = {**self.where(error, ""), **wire.plain_args(error)}
+        described = {**self.where(error, ""), **plain_args(error)}
+        origin = getattr(error, "__dict__", {}).get("_tests_origin")
+        if origin is not None:
+            described["origin"] = origin
         if not described["builtin"]:
+            kind = type(error)
+            if kind.__module__.partition(".")[0] in sys.stdlib_module_names:
+                # An exception of Python's library (json, statistics…): the tests know that class themselves.
+                described["library"] = f"{kind.__module__}:{kind.__qualname__}"
             encoder = plain.Encoder(export=self.export)
             try:
-                described["class"] = encoder.encode(type(error))
+                described["class"] = encoder.encode(kind)
                 described["instance"] = encoder.encode(error)
-            except (plain.NotPlain, RecursionError):
+            except Exception:
                 pass
         return described
 
@@ -133,16 +164,22 @@ class LearnerEnd(wire.Endpoint):
             message = str(error)
         except Exception:
             message = "(the error could not be shown)"
-        return _error(type(error).__name__, message, where, _is_builtin(type(error)))
+        return _error(type(error).__name__, message, where, is_builtin(type(error)))
 
     def rebuild(self, error, operation):
-        kind = str(error.get("type")) if type(error) is dict else "Exception"
-        message = str(error.get("message")) if type(error) is dict else "the tests' process failed"
-        builtin = getattr(builtins, kind, None)
-        if isinstance(builtin, type) and issubclass(builtin, Exception):
-            with contextlib.suppress(Exception):
-                return builtin(*wire.rebuilt_args(error, message))
-        return Exception(f"{kind}: {message}")
+        if type(error) is not dict:
+            return Exception("the tests' process failed")
+        kind, message = str(error.get("type")), str(error.get("message"))
+        rebuilt = None
+        for name in (kind, error.get("base")):
+            builtin = getattr(builtins, str(name), None)
+            if rebuilt is None and isinstance(builtin, type) and issubclass(builtin, Exception):
+                with contextlib.suppress(Exception):
+                    rebuilt = builtin(*rebuilt_args(error, message))
+        rebuilt = rebuilt or Exception(f"{kind}: {message}")
+        if "origin" in error:
+            rebuilt.__dict__["_tests_origin"] = error["origin"]  # so it goes back to the tests as their own
+        return rebuilt
 
     def run_program(self, request):
         """Run one of the learner's modules as a program, with the given input."""
@@ -172,7 +209,17 @@ def captured(output, stdin, action):
     return None
 
 
+def _public_names(module):
+    """What `from module import *` takes: its __all__, or its names that do not start with _."""
+    names = getattr(module, "__all__", None)
+    if not isinstance(names, (list, tuple)):
+        names = [name for name in vars(module) if not name.startswith("_")]
+    return [str(name) for name in names][:1000]
+
+
 def _kind_of(value):
+    if inspect.isgenerator(value):
+        return "generator"
     if isinstance(value, type):
         return "exception_class" if issubclass(value, BaseException) else "class"
     if isinstance(value, types.ModuleType):
@@ -193,10 +240,6 @@ def _type_name(value):
     return name if type(name) is str else "?"
 
 
-def _is_builtin(kind):
-    return getattr(builtins, kind.__name__, None) is kind
-
-
 def _error(kind, message, where, builtin=True):
     return {"type": kind, "builtin": builtin, "message": message[:2000], "where": where}
 
@@ -209,7 +252,7 @@ def main():
     fd, learner_dir, names = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, learner_dir)
-    with contextlib.suppress(wire.ChannelBroken, wire.ChannelTimeout):
+    with contextlib.suppress(ChannelBroken, ChannelTimeout):
         LearnerEnd(sock, learner_dir, names).serve_forever()
 
 

@@ -1,9 +1,10 @@
 """Encode values for the other side of the boundary: plain values by value, anything else by reference.
 
-Both processes use this. Plain values are None, bool, int, float, complex, str, bytes and lists,
-tuples, dicts, sets and frozensets of plain values; their types are checked exactly, never with
-isinstance, so a subclass with a forged __eq__ cannot pass for one. Anything else stays in the
-process that owns it and crosses as a reference, {"$ref": n, ...}, that only the owner can act on.
+Both processes use this. Plain values are None, bool, int, float, complex, str, bytes, range,
+Python's own exceptions and exception classes, and lists, tuples, dicts, sets and frozensets of
+plain values; their types are checked exactly, never with isinstance, so a subclass with a forged
+__eq__ cannot pass for one. Anything else stays in the process that owns it and crosses as a
+reference, {"$ref": n, ...}, that only the owner can act on.
 Decoding builds plain values and asks its caller to resolve references; it never unpickles or
 evaluates anything.
 
@@ -12,9 +13,12 @@ sides, so the receiver can send back what a call changed in them ({"$m": i} name
 """
 
 import base64
+import builtins
 import math
 from json import dumps as _json_dumps
 from json import loads as _json_loads
+
+from plain_library import FROM_LIBRARY, LIBRARY, builtin_by_name, library_parts, name_of_builtin
 
 # Bound at import, before any learner code runs: patching json.dumps later changes nothing here.
 
@@ -23,6 +27,12 @@ MAX_DEPTH = 50
 
 MAX_ITEMS = 200_000
 """Most values one message may hold."""
+
+MAX_INT_HEX_DIGITS = 100_000
+"""Longest integer that may cross, in hexadecimal digits (hexadecimal has no conversion limit in Python)."""
+
+MAX_TEXT_CHARS = 11_000_000
+"""Longest encoded text inside a value (bytes in base64, a big integer): a message is 8 MB at most anyway."""
 
 MUTABLE = (list, dict, set)
 """Containers a call may change in place; their new content is sent back after the call."""
@@ -77,7 +87,7 @@ class Encoder:
         if value is None or kind is bool or kind is str:
             return value
         if kind is int:
-            return value if abs(value) < 2**53 else {"$int": str(value)}
+            return value if abs(value) < 2**53 else {"$int": hex(value)}
         if kind is float:
             return value if math.isfinite(value) else {"$float": repr(value)}
         if kind in MUTABLE and id(value) in self.known:
@@ -103,6 +113,22 @@ class Encoder:
             return {"$bytes": base64.b64encode(value).decode("ascii")}
         if kind is complex:
             return {"$complex": [value.real, value.imag]}
+        if kind is slice:
+            return {"$slice": [self.encode(part, depth + 1) for part in (value.start, value.stop, value.step)]}
+        if kind is range:
+            return {"$range": [self.encode(value.start), self.encode(value.stop), self.encode(value.step)]}
+        if isinstance(value, type) and value is _builtin_exception(value.__name__):
+            return {"$exctype": value.__name__}
+        name = name_of_builtin(value)
+        if name is not None:
+            return {"$builtin": name}
+        if kind in LIBRARY:
+            return {LIBRARY[kind]: library_parts(self, value, depth)}
+        if isinstance(value, tuple) and type(getattr(kind, "_fields", None)) is tuple:  # a namedtuple
+            fields = [self.encode(field) for field in kind._fields]
+            return {"$ntuple": [kind.__name__, fields, [self.encode(item, depth + 1) for item in value]]}
+        if kind is _builtin_exception(kind.__name__):
+            return {"$exc": kind.__name__, "args": [self.encode(arg, depth + 1) for arg in exception_args(value)]}
         if self.export is None:
             raise NotPlain(f"a value of type {kind.__name__}")
         return self.export(value, self, depth)
@@ -138,7 +164,7 @@ class Decoder:
             raise NotPlain("malformed value")
         try:
             return self._tagged(data, depth)
-        except (TypeError, ValueError, KeyError) as error:
+        except (TypeError, ValueError, KeyError, IndexError) as error:
             raise NotPlain(f"malformed value: {error}") from None
 
     def _tagged(self, data, depth):
@@ -154,7 +180,7 @@ class Decoder:
                 raise NotPlain("malformed value")
             return self.originals[number]
         if "$int" in data:
-            return int(_text(data["$int"], 5000))
+            return int(_text(data["$int"], MAX_INT_HEX_DIGITS + 3), 16)
         if "$float" in data and data["$float"] in ("nan", "inf", "-inf"):
             return float(data["$float"])
         if "$tuple" in data:
@@ -177,7 +203,30 @@ class Decoder:
                 made[self.decode(key, depth + 1)] = self.decode(value, depth + 1)
             return made
         if "$bytes" in data:
-            return base64.b64decode(_text(data["$bytes"], 10_000_000), validate=True)
+            return base64.b64decode(_text(data["$bytes"], MAX_TEXT_CHARS), validate=True)
+        if "$builtin" in data:
+            return builtin_by_name(data["$builtin"])
+        tag = next(iter(data))
+        if tag in FROM_LIBRARY:
+            return FROM_LIBRARY[tag](self, _list(data[tag]), depth)
+        if "$slice" in data:
+            return slice(*(self.decode(part, depth + 1) for part in _list(data["$slice"])[:3]))
+        if "$range" in data:
+            start, stop, step = (self.decode(part, depth + 1) for part in _list(data["$range"]))
+            if not (type(start) is int and type(stop) is int and type(step) is int):
+                raise NotPlain("malformed value")
+            return range(start, stop, step)
+        if "$exctype" in data:
+            return _builtin_exception(data["$exctype"]) or _malformed()
+        if "$exc" in data:
+            kind = _builtin_exception(data["$exc"]) or _malformed()
+            args = tuple(self.decode(arg, depth + 1) for arg in _list(data.get("args")))
+            try:
+                return kind(*args)
+            except Exception:  # a kind that wants other arguments: keep them as they came
+                made = kind.__new__(kind)
+                made.args = args
+                return made
         if "$complex" in data:
             real, imag = _list(data["$complex"])
             if type(real) not in (int, float) or type(imag) not in (int, float):
@@ -195,6 +244,24 @@ def refill(container, content) -> None:
     else:
         container.clear()
         container.update(content)
+
+
+def exception_args(error):
+    """The arguments that rebuild an exception: its args, and an OSError's file names too."""
+    named = isinstance(error, OSError) and (error.filename is not None or error.filename2 is not None)
+    if named and len(error.args) == 2:
+        return (*error.args, error.filename, None, error.filename2)
+    return error.args
+
+
+def _builtin_exception(name):
+    """Python's own exception class of that name, or None."""
+    kind = getattr(builtins, name, None) if type(name) is str else None
+    return kind if isinstance(kind, type) and issubclass(kind, BaseException) else None
+
+
+def _malformed():
+    raise NotPlain("malformed value")
 
 
 def _text(data, limit):

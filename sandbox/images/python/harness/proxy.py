@@ -7,13 +7,18 @@ anything else as another handle. Nothing the learner's code does runs in this pr
 nothing it sends decides a plain comparison: `handle == 3` and `bool(handle)` never ask it.
 """
 
-import builtins
+import collections.abc
+import decimal
+import fractions
 import os
 import sys
 import types
+import unittest
 
-import plain
-import wire
+from crossing import Remote
+
+NUMBERS = (int, float, complex, decimal.Decimal, fractions.Fraction)
+"""Plain results that would let a learner's __sub__ decide how close it is to an expected number."""
 
 
 class LearnerError(Exception):
@@ -29,7 +34,8 @@ class LearnerException(Exception):
         self._handle = None
 
     def __str__(self):
-        return self._text if self._text is not None else super().__str__()
+        text = self.__dict__.get("_text")
+        return text if text is not None else super().__str__()
 
     def __getattr__(self, name):
         # The learner's exception object stays in its process; its other attributes are read there.
@@ -47,14 +53,17 @@ class LearnerGone(AssertionError):
     """The learner's process has stopped or broke the connection, so no more requests can be made."""
 
 
-class NotAPlainValue(AssertionError):
-    """A test used an object of the learner's code where only a plain value can be judged."""
+class NotAPlainValue(TypeError):
+    """A test used an object of the learner's code where only a plain value can be judged.
+
+    Not an AssertionError: a test's helper that catches failed assertions must not hide it.
+    """
 
 
-class Handle(wire.Remote):
+class Handle(Remote):
     """An object of the learner's code; using it asks the learner's process."""
 
-    __slots__ = ()
+    __slots__ = ("_h_truthy",)
 
     def __eq__(self, other):
         if not (isinstance(other, Handle) and other._r_end is self._r_end):
@@ -63,14 +72,29 @@ class Handle(wire.Remote):
 
     def __ne__(self, other):
         if not (isinstance(other, Handle) and other._r_end is self._r_end):
-            return NotImplemented
+            raise NotAPlainValue(f"{what_it_is(self)} was compared with {what_it_is(other)}; expected a plain value")
         return _truth(self._r("ne", self, other), f"comparing two {self._r_type} objects")
+
+    def __exit__(self, kind, error, trace):
+        if isinstance(error, AssertionError) or _is_outcome(error):
+            # A failed check inside the block is the test's own: the learner's code neither sees nor stops it.
+            self._r_end.failed_checks.append(error)
+            self._r("exit", self, None, None, None)
+            return False
+        return self._r("exit", self, kind, error, None) is True
+
+    def __mro_entries__(self, bases):
+        raise TypeError(f"a test cannot make a subclass of {what_it_is(self)}: it lives in another process")
 
     def __hash__(self):
         return self._r("hash", self)
 
     def __bool__(self):
-        raise NotAPlainValue(f"{describe(self)} was used as true or false; the test expects a plain value")
+        # An object without __bool__ or __len__ is true, as Python has it, without asking anything;
+        # one with them would decide the answer itself, so a test never takes it as true or false.
+        if getattr(self, "_h_truthy", False):
+            return True
+        raise NotAPlainValue(f"{what_it_is(self)} was used as true or false; the test expects a plain value")
 
     def __repr__(self):
         try:
@@ -85,7 +109,47 @@ class Handle(wire.Remote):
         return _truth(self._r("issubclass", subclass, self), "issubclass")
 
 
-def describe(value) -> str:
+def _plain_guard(operation, reflected=False, result_check=False):
+    """An operator of Handle that refuses to let the learner's code judge a plain value the test gave.
+
+    Ordering against a plain value (`area() > 6.9`) is refused outright. A subtraction with a plain
+    value must give an object back: otherwise `abs(area() - 7.0) < 1e-9`, which assertAlmostEqual
+    and pytest.approx compute, would be decided by the learner's __sub__.
+    """
+
+    def method(self, other):
+        plain_other = not (isinstance(other, Handle) and other._r_end is self._r_end)
+        if plain_other and not result_check:
+            raise NotAPlainValue(f"{what_it_is(self)} was compared with {what_it_is(other)}; expected a plain value")
+        result = self._r(operation, other, self) if reflected else self._r(operation, self, other)
+        if plain_other and result_check and type(result) in NUMBERS:
+            raise NotAPlainValue(f"{what_it_is(self)} came where the test expects a plain value like {other!r}")
+        return result
+
+    return method
+
+
+for _name in ("lt", "le", "gt", "ge"):
+    setattr(Handle, f"__{_name}__", _plain_guard(_name))
+Handle.__sub__ = _plain_guard("sub", result_check=True)
+Handle.__rsub__ = _plain_guard("sub", reflected=True, result_check=True)
+
+
+class GeneratorHandle(Handle):
+    """A generator of the learner's code, which isinstance(h, collections.abc.Generator) recognises."""
+
+    __slots__ = ()
+
+
+collections.abc.Generator.register(GeneratorHandle)
+
+
+def _is_outcome(error) -> bool:
+    """Whether the exception is one of pytest's outcomes (fail, skip, xfail, exit)."""
+    return isinstance(error, BaseException) and type(error).__module__.startswith("_pytest")
+
+
+def what_it_is(value) -> str:
     """What a value of the learner's code is, for a message; a plain value is shown as itself."""
     if isinstance(value, Handle) and value._r_kind in ("function", "class", "exception_class", "module"):
         return f"the {value._r_kind.replace('exception_class', 'class')} {value._r_type} from your code"
@@ -98,216 +162,17 @@ def describe(value) -> str:
 
 def _truth(value, what):
     if type(value) is not bool:
-        raise NotAPlainValue(f"{what} gave {describe(value)}, not True or False")
+        raise NotAPlainValue(f"{what} gave {what_it_is(value)}, not True or False")
     return value
-
-
-class _LearnerExceptionType(type):
-    """Lets isinstance() ask the learner's process about a handle of one of its exceptions."""
-
-    def __instancecheck__(cls, instance):
-        if isinstance(instance, Handle) and cls.__dict__.get("_learner_class") is not None:
-            return _truth(instance._r("isinstance", instance, cls.__dict__["_learner_class"]), "isinstance")
-        return super().__instancecheck__(instance)
-
-
-class TestsEnd(wire.Endpoint):
-    """The tests' side: lends callbacks, keeps the run's deadline, and never trusts an answer."""
-
-    __test__ = False  # not a pytest class
-    side = "T"
-
-    READ_ONLY = frozenset(wire.OPERATIONS) - wire.CHANGING
-    """What the learner's code may do with what a test lends it: use it, never change it."""
-
-    UNLENDABLE = (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType)
-    """What is never lent: through them the learner's code could reach the tests' globals and files."""
-
-    def __init__(self, sock, deadline: float):
-        super().__init__(sock)
-        self.deadline = deadline
-        self.timed_out = False
-        self.died = False
-        self.reported = False
-        self.stdin = ""
-        self.failed_checks = []
-        """Assertions that failed inside what a test lent: they fail the test even if the learner's code caught them."""
-
-    def ready(self) -> dict:
-        """Wait for the learner's modules to load; return the load report."""
-        try:
-            report = self.connection.receive(self.deadline)
-        except wire.ChannelTimeout:
-            self.timed_out = True
-            raise LearnerTimeout("loading your code did not finish in time") from None
-        except wire.ChannelBroken as error:
-            raise LearnerGone(f"your program stopped while loading ({error})") from None
-        if type(report) is not dict or report.get("ready") is not True:
-            raise LearnerGone("your program broke the connection to the tests while loading")
-        return report
-
-    def modules(self, report: dict) -> dict:
-        """Module name → the handle of that learner module, from the load report."""
-        encoded = report.get("modules")
-        if type(encoded) is not dict:
-            raise LearnerGone("your program sent a broken load report")
-        decoder = plain.Decoder(resolve=self.resolve)
-        try:
-            return {str(name): decoder.decode(value) for name, value in encoded.items()}
-        except plain.NotPlain as error:
-            raise LearnerGone(f"your program sent a broken load report ({error})") from None
-
-    def allows(self, operation, args):
-        if operation not in self.READ_ONLY:
-            return f"your code may use, not change, what the tests pass to it ({operation})"
-        first = args[0]
-        if isinstance(first, Handle) or id(first) not in self.numbers:
-            return f"{operation} may only be asked about something the tests passed to your code"
-        if operation == "getattr" and (len(args) != 2 or type(args[1]) is not str or args[1].startswith("_")):
-            return "your code may only read the public attributes of what the tests pass to it"
-        return ""
-
-    def export(self, value, encoder, depth):
-        # What stands here for the learner's own exception classes and exceptions goes back as theirs.
-        learner_own = value.__dict__.get("_learner_class") if isinstance(value, _LearnerExceptionType) else None
-        if isinstance(value, LearnerException):
-            learner_own = value.__dict__.get("_handle")
-        if learner_own is not None:
-            return super().export(learner_own, encoder, depth)
-        return super().export(value, encoder, depth)
-
-    def lend(self, value, encoder, depth):
-        if isinstance(value, self.UNLENDABLE):
-            raise plain.NotPlain(f"a {type(value).__name__} cannot be passed to your code")
-        return {"type": type(value).__name__[:100], "kind": "callable" if callable(value) else "object"}
-
-    def proxy(self, number, data, decoder, depth):
-        kind, type_name = data.get("kind"), data.get("type")
-        if type(type_name) is not str or type(kind) is not str:
-            raise plain.NotPlain("malformed reference")
-        handle = Handle(self, number, type_name[:100], kind[:40])
-        if kind != "exception_class":
-            return handle
-        return self.exception_class(handle, data, decoder, depth)
-
-    def exception_class(self, handle, data, decoder, depth):
-        """A real class for one of the learner's exception classes, so pytest.raises and except clauses work."""
-        parents = data.get("parents", [])
-        if type(parents) is not list:
-            raise plain.NotPlain("malformed reference")
-        bases = [decoder.decode(parent, depth + 1) for parent in parents]
-        bases = tuple(base for base in bases if isinstance(base, type) and issubclass(base, LearnerException))
-        if not bases:
-            builtin = getattr(builtins, str(data.get("builtin")), None)
-            ordinary = isinstance(builtin, type) and issubclass(builtin, Exception)
-            # A learner's StopIteration must not end a test's loop as if the values ran out.
-            if not ordinary or issubclass(builtin, (StopIteration, StopAsyncIteration)) or builtin is Exception:
-                bases = (LearnerException,)
-            else:
-                bases = (builtin, LearnerException)
-        name = handle._r_type if handle._r_type.isidentifier() else "LearnerException"
-        for candidate in (bases, bases[:1], (LearnerException,)):
-            try:
-                made = _LearnerExceptionType(name, candidate, {"_learner_class": handle, "__module__": "learner"})
-                break
-            except TypeError:  # bases whose layouts cannot be combined
-                continue
-        return made
-
-    def execute(self, function, args, kwargs, request):
-        result, error, extras = super().execute(function, args, kwargs, request)
-        if isinstance(error, AssertionError) or type(error).__name__ in ("Failed", "XFailed", "Skipped", "Exit"):
-            self.failed_checks.append(error)
-        return result, error, extras
-
-    def name_of(self, operation, args):
-        target = args[0] if args else None
-        name = target._r_type if isinstance(target, Handle) else type(target).__name__
-        if operation == "call":
-            return f"{name}()"
-        if operation == "getattr" and len(args) > 1:
-            return f"{name}.{args[1]}"
-        return f"{operation} on a {name}"
-
-    def request_extras(self):
-        return {"stdin": self.stdin}
-
-    def received(self, answer):
-        output = answer.get("output")
-        if isinstance(output, str) and output:
-            sys.stdout.write(output)  # so pytest's capture and capsys see what the learner printed
-
-    def gone(self, reason, what):
-        earlier, self.reported = self.reported, True
-        self.timed_out = self.timed_out or reason == "timeout"
-        self.died = self.died or reason == "stopped"
-        if earlier:
-            why = {
-                "timeout": "an earlier call never finished",
-                "stopped": "your program had stopped",
-                "garbage": "your program broke the connection to the tests",
-            }[reason]
-            return LearnerGone(f"{what} could not run: {why}")
-        if reason == "timeout":
-            return LearnerTimeout(f"{what} did not finish in time. Is there a loop that never ends?")
-        if reason == "stopped":
-            return LearnerGone(f"your program stopped during {what} (did it call os._exit or kill itself?)")
-        return LearnerGone(f"{what}: your program sent something that is not a value, or broke the connection")
-
-    def rebuild(self, error, operation):
-        """The learner's exception as Python's own kind, or as the class made for the learner's own kind."""
-        if type(error) is not dict:
-            return LearnerGone("your program sent a broken answer")
-        kind, message = str(error.get("type"))[:100], str(error.get("message"))[:2000]
-        where = str(error.get("where") or "")[:300]
-        rebuilt = self._own_kind(error, message) if error.get("builtin") is not True else None
-        if rebuilt is None:
-            rebuilt = _builtin_kind(kind, wire.rebuilt_args(error, message), message, operation)
-        if where:
-            rebuilt.add_note(f"(raised in {where})")
-        return rebuilt
-
-    def _own_kind(self, error, message):
-        decoder = plain.Decoder(resolve=self.resolve)
-        try:
-            made = decoder.decode(error.get("class"))
-            instance = decoder.decode(error.get("instance"))
-        except (plain.NotPlain, RecursionError):
-            return None
-        if not (isinstance(made, type) and issubclass(made, LearnerException)):
-            return None
-        args = wire.rebuilt_args(error, message)
-        try:
-            rebuilt = made(*args)
-        except Exception:
-            rebuilt = made(message)
-        rebuilt._text, rebuilt._handle = message, instance if isinstance(instance, Handle) else None
-        return rebuilt
-
-    def forget_lent(self):
-        """Take back what the last test lent: a callback called after its test ended is refused."""
-        self.forget()
-
-
-def _builtin_kind(kind, args, message, operation):
-    builtin = getattr(builtins, kind, None)
-    if builtin in (StopIteration, StopAsyncIteration) and operation != "next":
-        builtin, args = RuntimeError, (message,)  # as PEP 479: a StopIteration must not quietly end a test's loop
-    if isinstance(builtin, type) and issubclass(builtin, Exception):
-        for attempt in (args, (message,)):
-            try:
-                return builtin(*attempt)  # the arguments exactly, so tests may compare the message
-            except Exception:  # some built-in exceptions take other arguments
-                continue
-    return LearnerError(f"{kind}: {message}")
 
 
 class LearnerModule(types.ModuleType):
     """A module whose attributes live in the learner's process."""
 
-    def __init__(self, name: str, handle):
+    def __init__(self, name: str, handle, public: list[str]):
         super().__init__(name)
         self.__dict__["_handle"] = handle
+        self.__dict__["__all__"] = public  # what `from module import *` takes
 
     def __getattr__(self, name: str):
         handle = self.__dict__.get("_handle")
@@ -347,7 +212,7 @@ class given_input:
         _end.stdin = self.saved
 
 
-SHARED_DIR = "/tmp/shared"
+_shared_dir = ""
 """Files the tests write for the learner's code to read: made by run.py, owned by the tests' user."""
 
 
@@ -355,20 +220,43 @@ def shared_file(name: str, text: str) -> str:
     """Write a text file the learner's code can read (not change); return its path."""
     if "/" in name or name.startswith("."):
         raise ValueError("give a plain file name")
-    path = os.path.join(SHARED_DIR, name)
+    path = os.path.join(_shared_dir, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(path, 0o644)
     return path
 
 
-def install(end: TestsEnd, modules: dict, programs: list) -> None:
-    """Make the learner's modules and the `grading` helpers importable by the tests."""
-    global _end
-    _end = end
+def _explain_unittest_comparisons() -> None:
+    """Make assertEqual say what came when an object of the learner's code meets a plain value.
+
+    Its own message would ask the learner's __repr__ for both sides ("Clock(8, 0) != '08:00'" or
+    even "08:00 != 08:00"); this one names the object's type instead.
+    """
+    original = unittest.TestCase._baseAssertEqual
+
+    def base_assert_equal(self, first, second, msg=None):
+        if isinstance(first, Handle) != isinstance(second, Handle):
+            got, expected = (first, second) if isinstance(first, Handle) else (second, first)
+            standard = f"{what_it_is(got)} != {what_it_is(expected)} (the test expects a plain value)"
+            raise self.failureException(self._formatMessage(msg, standard))
+        return original(self, first, second, msg)
+
+    unittest.TestCase._baseAssertEqual = base_assert_equal
+
+
+def install(end, report: dict, programs: list, shared_dir: str) -> None:
+    """Make the learner's modules (from the load report) and the `grading` helpers importable by the tests."""
+    global _end, _shared_dir
+    _end, _shared_dir = end, shared_dir
+    modules, public = end.modules(report), report.get("public")
+    public = public if type(public) is dict else {}
     for name in programs:
+        names = public.get(name)
+        names = [item for item in names if type(item) is str and item.isidentifier()] if type(names) is list else []
         if name not in sys.modules:  # never replace a module the tests or pytest already use
-            sys.modules[name] = LearnerModule(name, modules.get(name))
+            sys.modules[name] = LearnerModule(name, modules.get(name), names)
+    _explain_unittest_comparisons()
     helpers = types.ModuleType("grading")
     helpers.run_program = run_program
     helpers.given_input = given_input

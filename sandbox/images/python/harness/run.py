@@ -51,7 +51,22 @@ OUTPUT_LIMIT = 2000
 """Characters of captured output kept per test."""
 
 RESERVED_MODULES = frozenset(
-    {"pytest", "_pytest", "pluggy", "conftest", "grading", "plain", "wire", "proxy", "sitecustomize", "usercustomize"}
+    {
+        "pytest",
+        "_pytest",
+        "pluggy",
+        "conftest",
+        "grading",
+        "plain",
+        "plain_library",
+        "wire",
+        "crossing",
+        "endpoint",
+        "proxy",
+        "tests_end",
+        "sitecustomize",
+        "usercustomize",
+    }
 )
 """Module names the harness and pytest use; a learner's file with such a name is not loaded."""
 
@@ -172,9 +187,15 @@ class Collector:
     def pytest_runtest_setup(self, item):
         self.end.failed_checks.clear()
 
-    def pytest_runtest_teardown(self, item):
-        # What a test lent the learner's code (callbacks) is taken back when the test ends.
-        self.end.forget_lent()
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        # What the test itself lends (not its fixtures) is taken back when it ends.
+        self.end.in_test = True
+        try:
+            yield
+        finally:
+            self.end.in_test = False
+            self.end.take_back()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -212,9 +233,9 @@ class Collector:
             # The learner's object is never asked whether it equals a plain value: say what came instead.
             got, expected = (left, right) if isinstance(left, proxy.Handle) else (right, left)
             return [
-                f"{proxy.describe(left)} == {proxy.describe(right)}",
-                f"got:      {proxy.describe(got)}, which the test cannot check",
-                f"expected: {proxy.describe(expected)}",
+                f"{proxy.what_it_is(left)} == {proxy.what_it_is(right)}",
+                f"got:      {proxy.what_it_is(got)}, which the test cannot check",
+                f"expected: {proxy.what_it_is(expected)}",
             ]
         return [
             f"{saferepr(left)} == {saferepr(right)}",
@@ -280,8 +301,9 @@ def grade(job, started):
     sock = start_learner(module_names)
     drop_privileges()
     import proxy
+    import tests_end
 
-    end = proxy.TestsEnd(sock, deadline)
+    end = tests_end.TestsEnd(sock, deadline, TESTS_DIR)
     try:
         loaded = end.ready()
         if loaded.get("load_error"):
@@ -289,7 +311,7 @@ def grade(job, started):
             where = f" ({error.get('where')})" if isinstance(error, dict) and error.get("where") else ""
             text = f"{error.get('type')}: {error.get('message')}{where}" if isinstance(error, dict) else str(error)
             return {"load_error": clip(text, MESSAGE_LIMIT), "tests": [], "collection_errors": []}
-        proxy.install(end, end.modules(loaded), module_names)
+        proxy.install(end, loaded, module_names, SHARED_DIR)
     except proxy.LearnerTimeout:
         return {"load_timeout": True, "tests": [], "collection_errors": []}
     except proxy.LearnerGone as gone:
