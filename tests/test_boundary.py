@@ -472,3 +472,31 @@ def test_what_real_tracks_do_works(docker_client):
     )
     verdict, tests = outcome_and_messages(code, tests)
     assert verdict.outcome == Outcome.PASSED, tests
+
+
+def test_second_round_of_cheats_fails(docker_client):
+    code = (
+        "import builtins\n"
+        "class Area:\n"
+        "    def __sub__(self, other):\n        return False\n"
+        "    __rsub__ = __sub__\n"
+        "def area():\n    return Area()\n"
+        "class Done(Exception):\n    pass\n"
+        "Done.__module__, Done.__qualname__ = 'builtins', 'StopIteration'\n"
+        "def is_prime(number):\n    raise Done()\n"
+        "class Resource:\n"
+        "    def __enter__(self):\n        return self\n"
+        "    def __exit__(self, *details):\n        return True\n"
+        "    def value(self):\n        raise RuntimeError('never mind')\n"
+        "def tweak(listener):\n    listener.configure_mock(called=False)\n"
+    )
+    tests = (
+        "from unittest import mock\nfrom adder import Resource, area, is_prime, tweak\n\n"
+        "def test_close():\n    assert abs(area() - 7.0) < 1e-9\n\n"
+        "def test_primes():\n    assert all(map(is_prime, [2, 3, 4]))\n\n"
+        "def test_block():\n    with Resource() as resource:\n        assert resource.value() == 42\n\n"
+        "def test_mock():\n    listener = mock.Mock()\n    tweak(listener)\n    assert listener.called is False\n"
+    )
+    verdict, tests = outcome_and_messages(code, tests)
+    assert verdict.outcome == Outcome.FAILED
+    assert all(status == TestStatus.FAILED for status, _ in tests.values()), tests

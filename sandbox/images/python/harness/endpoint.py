@@ -42,12 +42,13 @@ class Endpoint:
         self.counter = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.depth = 0
+        self.reading = 0
         self.broken = ""
         self.lock = threading.RLock()  # re-entrant: a callback may ask the other side again
 
     # What a side decides for itself.
 
-    def allows(self, operation: str, args: list) -> str:
+    def allows(self, operation: str, args: list, kwargs: dict) -> str:
         """Why the other side may not ask for this operation, or an empty string if it may."""
         return ""
 
@@ -147,6 +148,7 @@ class Endpoint:
         }
         answer = self.request(message, what)
         decoder = plain.Decoder(resolve=self.resolve, originals=encoder.mutables)
+        self.reading += 1  # reading an answer may ask the other side (a key's hash), never serve it meanwhile
         try:
             for number, state in _changes(answer.get("back"), len(encoder.mutables)):
                 plain.refill(encoder.mutables[number], decoder.decode(state))
@@ -154,6 +156,8 @@ class Endpoint:
         except (plain.NotPlain, RecursionError) as error:
             self.broken = "garbage"
             raise self.gone("garbage", f"{what} ({error})") from None
+        finally:
+            self.reading -= 1
         self.received(answer)
         if answer.get("ok") is True:
             return value
@@ -202,8 +206,10 @@ class Endpoint:
     # Answering.
 
     def _serve_nested(self, request: dict) -> None:
-        if self.depth >= MAX_NESTING:
+        if self.depth >= MAX_NESTING or self.reading:
             error = RecursionError(f"calls between your code and the tests went more than {MAX_NESTING} deep")
+            if self.reading:
+                error = RuntimeError("the other side is reading an answer and takes no requests meanwhile")
             self._answer({"re": request["id"], "ok": False, "error": self.describe(error), "back": []})
             return
         self.depth += 1
@@ -233,7 +239,7 @@ class Endpoint:
                 raise plain.NotPlain("a malformed request")
             args = [decoder.decode(item) for item in raw_args]
             kwargs = {str(key): decoder.decode(value) for key, value in raw_kwargs.items()}
-            refusal = self.allows(operation, args)
+            refusal = self.allows(operation, args, kwargs)
             if refusal:
                 raise plain.NotPlain(refusal)
         except Exception as error:  # garbage from the other side (or a hash asked of it while decoding)

@@ -15,10 +15,14 @@ import sys
 import types
 import unittest
 
+import plain
 from crossing import Remote
 
-NUMBERS = (int, float, complex, decimal.Decimal, fractions.Fraction)
+NUMBERS = (bool, int, float, complex, decimal.Decimal, fractions.Fraction)
 """Plain results that would let a learner's __sub__ decide how close it is to an expected number."""
+
+DIFFERENCES = ("sub", "truediv", "floordiv", "mod")
+"""Operators whose result with a plain number measures how close an object is to it (x - 7.0, x / 7.0)."""
 
 
 class LearnerError(Exception):
@@ -63,7 +67,7 @@ class NotAPlainValue(TypeError):
 class Handle(Remote):
     """An object of the learner's code; using it asks the learner's process."""
 
-    __slots__ = ("_h_truthy",)
+    __slots__ = ("_h_difference", "_h_truthy")
 
     def __eq__(self, other):
         if not (isinstance(other, Handle) and other._r_end is self._r_end):
@@ -81,7 +85,13 @@ class Handle(Remote):
             self._r_end.failed_checks.append(error)
             self._r("exit", self, None, None, None)
             return False
-        return self._r("exit", self, kind, error, None) is True
+        # The learner's __exit__ is told, but may hide only an exception of the test's own classes (one a
+        # test double raised, as paasio's do): hiding its own errors would leave the rest of the block unchecked.
+        try:
+            suppress = self._r("exit", self, kind, error, None) is True
+        except plain.NotPlain:  # an error of the harness's own kind cannot be lent: told as none
+            suppress = self._r("exit", self, None, None, None) is True and False
+        return suppress and self._r_end.use_of(error) == "own"
 
     def __mro_entries__(self, bases):
         raise TypeError(f"a test cannot make a subclass of {what_it_is(self)}: it lives in another process")
@@ -92,7 +102,7 @@ class Handle(Remote):
     def __bool__(self):
         # An object without __bool__ or __len__ is true, as Python has it, without asking anything;
         # one with them would decide the answer itself, so a test never takes it as true or false.
-        if getattr(self, "_h_truthy", False):
+        if getattr(self, "_h_truthy", False) and not getattr(self, "_h_difference", False):
             return True
         raise NotAPlainValue(f"{what_it_is(self)} was used as true or false; the test expects a plain value")
 
@@ -119,20 +129,37 @@ def _plain_guard(operation, reflected=False, result_check=False):
 
     def method(self, other):
         plain_other = not (isinstance(other, Handle) and other._r_end is self._r_end)
-        if plain_other and not result_check:
+        if plain_other and (not result_check or getattr(self, "_h_difference", False)):
             raise NotAPlainValue(f"{what_it_is(self)} was compared with {what_it_is(other)}; expected a plain value")
         result = self._r(operation, other, self) if reflected else self._r(operation, self, other)
-        if plain_other and result_check and type(result) in NUMBERS:
+        if plain_other and result_check and isinstance(result, NUMBERS):
             raise NotAPlainValue(f"{what_it_is(self)} came where the test expects a plain value like {other!r}")
+        if plain_other and result_check and isinstance(result, Handle):
+            object.__setattr__(result, "_h_difference", True)  # e.g. ComplexNumber(5, 7) - 4: compared, not measured
         return result
+
+    return method
+
+
+def _measure_guard(operation):
+    """abs(), round(), int()… of the learner's object, refused on a difference from a plain number."""
+
+    def method(self, *args):
+        if getattr(self, "_h_difference", False):
+            raise NotAPlainValue(f"{what_it_is(self)} was measured against a plain value; expected a plain value")
+        return self._r(operation, self, *args)
 
     return method
 
 
 for _name in ("lt", "le", "gt", "ge"):
     setattr(Handle, f"__{_name}__", _plain_guard(_name))
-Handle.__sub__ = _plain_guard("sub", result_check=True)
-Handle.__rsub__ = _plain_guard("sub", reflected=True, result_check=True)
+for _name in DIFFERENCES:
+    setattr(Handle, f"__{_name}__", _plain_guard(_name, result_check=True))
+    setattr(Handle, f"__r{_name}__", _plain_guard(_name, reflected=True, result_check=True))
+for _name in ("abs", "int", "float", "index"):
+    setattr(Handle, f"__{_name}__", _measure_guard(_name))
+Handle.__round__ = lambda self, digits=None: _measure_guard("round")(self, *(() if digits is None else (digits,)))
 
 
 class GeneratorHandle(Handle):
@@ -227,6 +254,21 @@ def shared_file(name: str, text: str) -> str:
     return path
 
 
+STAR_NEVER = frozenset({"pytest", "unittest", "mock", "grading", "math", "random"})
+"""Names `from learner import *` never brings into a test, besides any module's: they would replace the test's own."""
+
+
+def _may_star_import(name) -> bool:
+    """Whether `from learner import *` may bind this name in a test: never over a module or a tool of the tests."""
+    return (
+        type(name) is str
+        and name.isidentifier()
+        and name not in STAR_NEVER
+        and name not in sys.modules
+        and name not in sys.stdlib_module_names
+    )
+
+
 def _explain_unittest_comparisons() -> None:
     """Make assertEqual say what came when an object of the learner's code meets a plain value.
 
@@ -253,7 +295,7 @@ def install(end, report: dict, programs: list, shared_dir: str) -> None:
     public = public if type(public) is dict else {}
     for name in programs:
         names = public.get(name)
-        names = [item for item in names if type(item) is str and item.isidentifier()] if type(names) is list else []
+        names = [item for item in names if _may_star_import(item)] if type(names) is list else []
         if name not in sys.modules:  # never replace a module the tests or pytest already use
             sys.modules[name] = LearnerModule(name, modules.get(name), names)
     _explain_unittest_comparisons()

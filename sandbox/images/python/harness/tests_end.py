@@ -24,6 +24,7 @@ from proxy import (
     LearnerException,
     LearnerGone,
     LearnerTimeout,
+    NotAPlainValue,
     _truth,
 )
 from wire import ChannelBroken, ChannelTimeout
@@ -82,6 +83,7 @@ class TestsEnd(Endpoint):
         self.lent_by_test = set()
         """Reference numbers lent while a test ran, taken back when it ends (fixtures' loans stay)."""
         self.in_test = False
+        self.reading_attribute = False
         self.timed_out = False
         self.died = False
         self.reported = False
@@ -113,7 +115,7 @@ class TestsEnd(Endpoint):
         except plain.NotPlain as error:
             raise LearnerGone(f"your program sent a broken load report ({error})") from None
 
-    def allows(self, operation, args):
+    def allows(self, operation, args, kwargs=None):
         """Only what a test lent, only as its kind of loan allows, never to change it."""
         if operation not in self.READ_ONLY:
             return f"your code may use, not change, what the tests pass to it ({operation})"
@@ -129,7 +131,7 @@ class TestsEnd(Endpoint):
         if use == "call":
             if operation != "call" or subject is not args[0]:
                 return "your code may only call what the tests pass to it here"
-            if any(self._lent(arg) is not None for arg in args[1:]):
+            if any(self._lent(arg) is not None for arg in (*args[1:], *(kwargs or {}).values())):
                 return "your code may only give plain values and its own objects to this function"
         if operation == "getattr" and not _readable_name(args):
             return "your code may only read the public attributes of what the tests pass to it"
@@ -159,11 +161,24 @@ class TestsEnd(Endpoint):
         if self.in_test:
             self.lent_by_test.add(number)
 
+    def serve(self, request):
+        # What the learner's code reads off a test's object is lent more narrowly than what a test hands over.
+        self.reading_attribute = request.get("op") == "getattr"
+        try:
+            return super().serve(request)
+        finally:
+            self.reading_attribute = False
+
     def use_of(self, value):
         """How the learner's code may use a value of the tests: "own", "call", "iterate", or None (not lent)."""
         if isinstance(value, types.MethodType):
             function = value.__func__
+            if self.reading_attribute and type(value.__self__).__module__ == "unittest.mock":
+                return None  # configure_mock, reset_mock…: the test's checks on its mock are not the learner's
             return "own" if self._from_tests(function) and self._from_tests(value.__self__) else "call"
+        bound_to = value.__self__ if isinstance(value, types.BuiltinMethodType) else None
+        if self.reading_attribute and bound_to is not None and not isinstance(bound_to, types.ModuleType):
+            return None  # read off a test's object (its dict's update) it would change it; handed over, it may
         if isinstance(value, types.FunctionType):
             return "own" if self._from_tests(value) else "call"
         if isinstance(value, types.GeneratorType):
@@ -225,7 +240,10 @@ class TestsEnd(Endpoint):
 
     def execute(self, function, args, kwargs, request):
         result, error, extras = super().execute(function, args, kwargs, request)
-        if isinstance(error, AssertionError) or type(error).__name__ in ("Failed", "XFailed", "Skipped", "Exit"):
+        # A failed check of the test's own, or an error the test's code met (an object where a plain value
+        # belongs, a stack run out): caught by the learner's code or not, the test fails.
+        failed = (AssertionError, NotAPlainValue, RecursionError, MemoryError)
+        if isinstance(error, failed) or type(error).__module__.startswith("_pytest"):
             self.failed_checks.append(error)
         return result, error, extras
 
@@ -284,6 +302,9 @@ class TestsEnd(Endpoint):
             rebuilt = _library_kind(error, message) or self._own_kind(error, message)
         if rebuilt is None:
             rebuilt = _builtin_kind(kind, rebuilt_args(error, message), message, operation)
+        if isinstance(rebuilt, (StopIteration, StopAsyncIteration)) and operation != "next":
+            # As PEP 479 has it, whatever path made it: a StopIteration must not quietly end a test's loop.
+            rebuilt = RuntimeError(f"{kind}: {message}")
         if where:
             rebuilt.add_note(f"(raised in {where})")
         return rebuilt
@@ -331,7 +352,7 @@ def _readable_name(args) -> bool:
 
 def _library_module(name):
     """The tests' own module of Python's library by that name, if they have imported it."""
-    if type(name) is not str or name.partition(".")[0] not in sys.stdlib_module_names:
+    if type(name) is not str or name == "builtins" or name.partition(".")[0] not in sys.stdlib_module_names:
         return None
     return sys.modules.get(name)
 
