@@ -19,6 +19,10 @@ from json import dumps as _json_dumps
 from json import loads as _json_loads
 
 from plain_library import FROM_LIBRARY, LIBRARY, builtin_by_name, library_parts, name_of_builtin
+from plain_library import malformed as _malformed
+from plain_library import part_list as _list
+from plain_library import part_pair as _pair
+from plain_library import part_text as _text
 
 # Bound at import, before any learner code runs: patching json.dumps later changes nothing here.
 
@@ -258,25 +262,3 @@ def _builtin_exception(name):
     """Python's own exception class of that name, or None."""
     kind = getattr(builtins, name, None) if type(name) is str else None
     return kind if isinstance(kind, type) and issubclass(kind, BaseException) else None
-
-
-def _malformed():
-    raise NotPlain("malformed value")
-
-
-def _text(data, limit):
-    if type(data) is not str or len(data) > limit:
-        raise NotPlain("malformed value")
-    return data
-
-
-def _list(data):
-    if type(data) is not list:
-        raise NotPlain("malformed value")
-    return data
-
-
-def _pair(data):
-    if type(data) is not list or len(data) != 2:
-        raise NotPlain("malformed value")
-    return data

@@ -151,7 +151,7 @@ def _zone(tzinfo):
 def _zone_from(data):
     if data is None:
         return None
-    seconds, microseconds, name = _list(data)
+    seconds, microseconds, name = part_list(data)
     if type(seconds) is not int or type(microseconds) is not int or type(name) is not str:
         raise ValueError("malformed value")
     return datetime.timezone(datetime.timedelta(seconds=seconds, microseconds=microseconds), name)
@@ -164,7 +164,7 @@ def _ints(parts, count):
 
 
 def _pairs(decoder, parts, depth):
-    return [(decoder.decode(k, depth + 1), decoder.decode(v, depth + 1)) for k, v in map(_pair, parts)]
+    return [(decoder.decode(k, depth + 1), decoder.decode(v, depth + 1)) for k, v in map(part_pair, parts)]
 
 
 FROM_LIBRARY = {
@@ -172,7 +172,7 @@ FROM_LIBRARY = {
     "$time": lambda d, parts, depth: _time(parts),
     "$datetime": lambda d, parts, depth: _datetime(parts),
     "$timedelta": lambda d, parts, depth: datetime.timedelta(*_ints(parts, 3)),
-    "$decimal": lambda d, parts, depth: _decimal(_text(parts[0], 10_000)),
+    "$decimal": lambda d, parts, depth: _decimal(part_text(parts[0], 10_000)),
     "$fraction": lambda d, parts, depth: _fraction(d.decode(parts[0], depth + 1), d.decode(parts[1], depth + 1)),
     "$counter": lambda d, parts, depth: collections.Counter(dict(_pairs(d, parts, depth))),
     "$odict": lambda d, parts, depth: collections.OrderedDict(_pairs(d, parts, depth)),
@@ -189,21 +189,21 @@ def _fraction(numerator, denominator):
 
 
 def _defaultdict(decoder, parts, depth):
-    factory_name, pairs = _pair(parts)
+    factory_name, pairs = part_pair(parts)
     factory = None if factory_name is None else builtin_by_name(factory_name)
-    return collections.defaultdict(factory, _pairs(decoder, _list(pairs), depth))
+    return collections.defaultdict(factory, _pairs(decoder, part_list(pairs), depth))
 
 
 def _namedtuple(decoder, parts, depth):
-    name, fields, values = parts if len(parts) == 3 else _malformed()
-    fields = _list(fields)
+    name, fields, values = parts if len(parts) == 3 else malformed()
+    fields = part_list(fields)
     if type(name) is not str or not name.isidentifier() or len(fields) > 255:
         raise ValueError("malformed value")
     if not all(type(field) is str and field.isidentifier() and not field.startswith("_") for field in fields):
         raise ValueError("malformed value")
     kind = _named_tuple_type(name, tuple(fields))
-    items = [decoder.decode(item, depth + 1) for item in _list(values)]
-    return kind(*items) if len(items) == len(fields) else _malformed()
+    items = [decoder.decode(item, depth + 1) for item in part_list(values)]
+    return kind(*items) if len(items) == len(fields) else malformed()
 
 
 _named_tuple_types = {}
@@ -235,23 +235,27 @@ def _decimal(text):
         raise ValueError("malformed value") from None
 
 
-def _list(data):
+def part_list(data):
+    """The data if it is a list, else malformed."""
     if type(data) is not list:
         raise ValueError("malformed value")
     return data
 
 
-def _pair(data):
+def part_pair(data):
+    """The data if it is a list of two, else malformed."""
     if type(data) is not list or len(data) != 2:
         raise ValueError("malformed value")
     return data
 
 
-def _text(data, limit):
+def part_text(data, limit):
+    """The data if it is text of at most limit characters, else malformed."""
     if type(data) is not str or len(data) > limit:
         raise ValueError("malformed value")
     return data
 
 
-def _malformed():
+def malformed():
+    """Refuse data that is not what its tag promises."""
     raise ValueError("malformed value")
