@@ -77,6 +77,10 @@ CHANGING = frozenset({"setattr", "delattr", "setitem", "delitem", *IN_PLACE})
 """Operations that change the object they are asked about."""
 
 
+FORWARDED_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__"})
+"""Names with underscores a proxy still asks the other side for: functools.wraps and messages read them."""
+
+
 class Remote:
     """An object of the other process: using it sends a request and gives back the answer's value."""
 
@@ -92,7 +96,7 @@ class Remote:
         return self._r_end.perform(operation, *args, **kwargs)
 
     def __getattr__(self, name):
-        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__qualname__", "__doc__"):
+        if name.startswith("__") and name.endswith("__") and name not in FORWARDED_DUNDERS:
             raise AttributeError(name)
         return self._r("getattr", self, name)
 

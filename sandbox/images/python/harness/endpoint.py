@@ -124,11 +124,6 @@ class Endpoint:
             self.proxies[number] = self.proxy(number, data, decoder, depth)
         return self.proxies[number]
 
-    def forget(self) -> None:
-        """Take back every object lent: later references to them are refused."""
-        self.objects.clear()
-        self.numbers.clear()
-
     # Asking.
 
     def perform(self, operation: str, *args, **kwargs):
@@ -177,8 +172,7 @@ class Endpoint:
         except ValueError:
             raise ValueError(f"{what}: the values passed are too large to send across") from None
         except (ChannelBroken, ChannelTimeout) as error:
-            self.broken = "timeout" if isinstance(error, ChannelTimeout) else "stopped"
-            raise self.gone(self.broken, what) from None
+            raise self._lost(error, what) from None
         while True:
             incoming = self._receive(what)
             if type(incoming) is dict and incoming.get("re") == number:
@@ -187,8 +181,7 @@ class Endpoint:
                 try:
                     self._serve_nested(incoming)
                 except (ChannelBroken, ChannelTimeout) as error:
-                    self.broken = "timeout" if isinstance(error, ChannelTimeout) else "stopped"
-                    raise self.gone(self.broken, what) from None
+                    raise self._lost(error, what) from None
                 continue
             self.broken = "garbage"
             raise self.gone("garbage", what)
@@ -196,21 +189,24 @@ class Endpoint:
     def _receive(self, what: str):
         try:
             return self.connection.receive(self.deadline)
-        except ChannelTimeout:
-            self.broken = "timeout"
-            raise self.gone("timeout", what) from None
-        except ChannelBroken:
-            self.broken = "stopped"
-            raise self.gone("stopped", what) from None
+        except (ChannelBroken, ChannelTimeout) as error:
+            raise self._lost(error, what) from None
+
+    def _lost(self, error: Exception, what: str) -> BaseException:
+        """Mark the channel unusable after a send or receive failed, and make the exception to raise."""
+        self.broken = "timeout" if isinstance(error, ChannelTimeout) else "stopped"
+        return self.gone(self.broken, what)
 
     # Answering.
 
     def _serve_nested(self, request: dict) -> None:
-        if self.depth >= MAX_NESTING or self.reading:
-            error = RecursionError(f"calls between your code and the tests went more than {MAX_NESTING} deep")
-            if self.reading:
-                error = RuntimeError("the other side is reading an answer and takes no requests meanwhile")
-            self._answer({"re": request["id"], "ok": False, "error": self.describe(error), "back": []})
+        if self.reading or self.depth >= MAX_NESTING:
+            refused = (
+                RuntimeError("the other side is reading an answer and takes no requests meanwhile")
+                if self.reading
+                else RecursionError(f"calls between your code and the tests went more than {MAX_NESTING} deep")
+            )
+            self._answer({"re": request["id"], "ok": False, "error": self.describe(refused), "back": []})
             return
         self.depth += 1
         try:

@@ -70,17 +70,17 @@ class Handle(Remote):
     __slots__ = ("_h_difference", "_h_truthy")
 
     def __eq__(self, other):
-        if not (isinstance(other, Handle) and other._r_end is self._r_end):
+        if not _same_process(self, other):
             return NotImplemented  # never ask the learner's code whether it equals a plain value
         return _truth(self._r("eq", self, other), f"comparing two {self._r_type} objects")
 
     def __ne__(self, other):
-        if not (isinstance(other, Handle) and other._r_end is self._r_end):
+        if not _same_process(self, other):
             raise NotAPlainValue(f"{what_it_is(self)} was compared with {what_it_is(other)}; expected a plain value")
         return _truth(self._r("ne", self, other), f"comparing two {self._r_type} objects")
 
     def __exit__(self, kind, error, trace):
-        if isinstance(error, AssertionError) or _is_outcome(error):
+        if is_failed_check(error):
             # A failed check inside the block is the test's own: the learner's code neither sees nor stops it.
             self._r_end.failed_checks.append(error)
             self._r("exit", self, None, None, None)
@@ -89,8 +89,9 @@ class Handle(Remote):
         # test double raised, as paasio's do): hiding its own errors would leave the rest of the block unchecked.
         try:
             suppress = self._r("exit", self, kind, error, None) is True
-        except plain.NotPlain:  # an error of the harness's own kind cannot be lent: told as none
-            suppress = self._r("exit", self, None, None, None) is True and False
+        except plain.NotPlain:  # an error of a kind that cannot be lent is told as none, and never hidden
+            self._r("exit", self, None, None, None)
+            return False
         return suppress and self._r_end.use_of(error) == "own"
 
     def __mro_entries__(self, bases):
@@ -119,6 +120,11 @@ class Handle(Remote):
         return _truth(self._r("issubclass", subclass, self), "issubclass")
 
 
+def _same_process(handle, other) -> bool:
+    """Whether other is a handle of the same learner's process (else: a plain value, or the test's own)."""
+    return isinstance(other, Handle) and other._r_end is handle._r_end
+
+
 def _plain_guard(operation, reflected=False, result_check=False):
     """An operator of Handle that refuses to let the learner's code judge a plain value the test gave.
 
@@ -128,7 +134,7 @@ def _plain_guard(operation, reflected=False, result_check=False):
     """
 
     def method(self, other):
-        plain_other = not (isinstance(other, Handle) and other._r_end is self._r_end)
+        plain_other = not _same_process(self, other)
         if plain_other and (not result_check or getattr(self, "_h_difference", False)):
             raise NotAPlainValue(f"{what_it_is(self)} was compared with {what_it_is(other)}; expected a plain value")
         result = self._r(operation, other, self) if reflected else self._r(operation, self, other)
@@ -159,7 +165,8 @@ for _name in DIFFERENCES:
     setattr(Handle, f"__r{_name}__", _plain_guard(_name, reflected=True, result_check=True))
 for _name in ("abs", "int", "float", "index"):
     setattr(Handle, f"__{_name}__", _measure_guard(_name))
-Handle.__round__ = lambda self, digits=None: _measure_guard("round")(self, *(() if digits is None else (digits,)))
+_round = _measure_guard("round")
+Handle.__round__ = lambda self, digits=None: _round(self) if digits is None else _round(self, digits)
 
 
 class GeneratorHandle(Handle):
@@ -171,9 +178,13 @@ class GeneratorHandle(Handle):
 collections.abc.Generator.register(GeneratorHandle)
 
 
-def _is_outcome(error) -> bool:
-    """Whether the exception is one of pytest's outcomes (fail, skip, xfail, exit)."""
-    return isinstance(error, BaseException) and type(error).__module__.startswith("_pytest")
+def is_failed_check(error) -> bool:
+    """Whether the exception fails the test whoever catches it: a failed check of the test's own (an assert,
+    pytest.fail…) or an error its code met (an object where a plain value belongs, a stack or memory run out)."""
+    failed = (AssertionError, NotAPlainValue, RecursionError, MemoryError)
+    return isinstance(error, failed) or (
+        isinstance(error, BaseException) and type(error).__module__.startswith("_pytest")
+    )
 
 
 def what_it_is(value) -> str:

@@ -15,7 +15,7 @@ import sys
 import types
 
 import plain
-from crossing import BINARY, CHANGING, OPERATIONS, is_builtin, rebuilt_args
+from crossing import BINARY, CHANGING, FORWARDED_DUNDERS, OPERATIONS, is_builtin, rebuilt_args
 from endpoint import Endpoint
 from proxy import (
     GeneratorHandle,
@@ -24,17 +24,13 @@ from proxy import (
     LearnerException,
     LearnerGone,
     LearnerTimeout,
-    NotAPlainValue,
     _truth,
+    is_failed_check,
 )
 from wire import ChannelBroken, ChannelTimeout
 
 OUTPUT_CAP = 100_000
 """Characters of the learner's output kept from one answer (its own side cuts there too, if it plays fair)."""
-
-READABLE_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__module__"})
-"""Names starting with _ that the learner's code may still read of the tests' objects (functools.wraps reads them)."""
-
 
 TEST_DOUBLES = (io.StringIO, io.BytesIO)
 """Objects of Python's library that tests hand over as stand-ins (a file in memory); nothing leads on from them."""
@@ -240,10 +236,7 @@ class TestsEnd(Endpoint):
 
     def execute(self, function, args, kwargs, request):
         result, error, extras = super().execute(function, args, kwargs, request)
-        # A failed check of the test's own, or an error the test's code met (an object where a plain value
-        # belongs, a stack run out): caught by the learner's code or not, the test fails.
-        failed = (AssertionError, NotAPlainValue, RecursionError, MemoryError)
-        if isinstance(error, failed) or type(error).__module__.startswith("_pytest"):
+        if is_failed_check(error):  # caught by the learner's code or not, the test fails
             self.failed_checks.append(error)
         return result, error, extras
 
@@ -301,10 +294,10 @@ class TestsEnd(Endpoint):
         if rebuilt is None and error.get("builtin") is not True:
             rebuilt = _library_kind(error, message) or self._own_kind(error, message)
         if rebuilt is None:
-            rebuilt = _builtin_kind(kind, rebuilt_args(error, message), message, operation)
+            rebuilt = _builtin_kind(kind, rebuilt_args(error, message), message)
         if isinstance(rebuilt, (StopIteration, StopAsyncIteration)) and operation != "next":
             # As PEP 479 has it, whatever path made it: a StopIteration must not quietly end a test's loop.
-            rebuilt = RuntimeError(f"{kind}: {message}")
+            rebuilt = RuntimeError(message)
         if where:
             rebuilt.add_note(f"(raised in {where})")
         return rebuilt
@@ -347,7 +340,7 @@ class TestsEnd(Endpoint):
 
 
 def _readable_name(args) -> bool:
-    return len(args) == 2 and type(args[1]) is str and (not args[1].startswith("_") or args[1] in READABLE_DUNDERS)
+    return len(args) == 2 and type(args[1]) is str and (not args[1].startswith("_") or args[1] in FORWARDED_DUNDERS)
 
 
 def _library_module(name):
@@ -375,10 +368,8 @@ def _library_kind(error, message):
         return made
 
 
-def _builtin_kind(kind, args, message, operation):
+def _builtin_kind(kind, args, message):
     builtin = getattr(builtins, kind, None)
-    if builtin in (StopIteration, StopAsyncIteration) and operation != "next":
-        builtin, args = RuntimeError, (message,)  # as PEP 479: a StopIteration must not quietly end a test's loop
     if isinstance(builtin, type) and issubclass(builtin, Exception):
         for attempt in (args, (message,)):
             try:
