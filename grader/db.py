@@ -8,8 +8,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from grader.models import Base
-
 SQLITE_BUSY_MS = 10_000
 """Milliseconds a SQLite writer waits for another writer before giving up."""
 
@@ -38,8 +36,3 @@ def make_engine(database_url: str) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded rows usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create any missing table."""
-    Base.metadata.create_all(engine)

@@ -65,6 +65,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(256))
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The language the person chose for the site ('en', 'nl', 'fr'); None until they choose."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Flask-Login reads these; keeping them here avoids a web-only subclass.
@@ -115,9 +117,8 @@ class Exercise(Base):
     manifest: Mapped[list] = mapped_column(JSON)
     """Every test the exercise defines, in order: id, function, name, description, visibility, hint, points, …"""
     limits: Mapped[dict] = mapped_column(JSON)
-    isolation: Mapped[str] = mapped_column(String(16), default="process")
-    """No longer read: every exercise runs the learner's code in its own process. Kept so databases made
-    before stay writable (the column is NOT NULL) until the first schema migration drops it."""
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    """Language code → {"title": …, "statement": …} where the author translated them; English is the columns."""
     version: Mapped[str] = mapped_column(String(16))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -144,8 +145,10 @@ class Submission(Base):
     outcome: Mapped[Outcome | None] = mapped_column(String(16))
     score: Mapped[float | None]
     max_score: Mapped[float]
+    notice: Mapped[dict | None] = mapped_column(JSON)
+    """What the grader says about the whole run, as a message (text and values) the site translates."""
     feedback: Mapped[str] = mapped_column(Text, default="")
-    """A message about the whole run: the syntax error with its line, the time limit, …"""
+    """Python's own words about the whole run, shown under the notice: the syntax error with its line, …"""
     exercise_version: Mapped[str | None] = mapped_column(String(16))
     seconds: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -193,6 +196,9 @@ class ExerciseCheck(Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+DEFAULT_TIME_ZONE = "Europe/Brussels"
+"""The time zone of a cohort that names none."""
+
 WORKING_WEEK = [1, 2, 3, 4, 5]
 """ISO weekdays a cohort works on unless it says otherwise: Monday to Friday."""
 
@@ -215,6 +221,8 @@ class Cohort(Base):
     """M: the window of stuck_attempts, in minutes."""
     behind_points: Mapped[int] = mapped_column(default=30)
     """X: points behind the plan before a learner is flagged."""
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
+    """The IANA time zone of the cohort's days and of the times its people read."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     coaches: Mapped[list[User]] = relationship(secondary="cohort_coaches")

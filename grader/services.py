@@ -10,7 +10,8 @@ from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.db import create_schema, make_engine, make_sessionmaker
+from grader import schema
+from grader.db import make_engine, make_sessionmaker
 from grader.grading.queue import grading_queue
 from grader.settings import Settings, load_settings
 
@@ -31,8 +32,8 @@ class Services:
         return cls(settings, engine, make_sessionmaker(engine), grading_queue(settings.redis_url, settings.queue_name))
 
     def prepare_database(self) -> None:
-        """Create any missing table."""
-        create_schema(self.engine)
+        """Bring the database to the newest schema (create, adopt or upgrade it)."""
+        schema.prepare(self.engine)
 
     def close(self) -> None:
         """Close the Redis connection and every pooled database connection."""

@@ -2,6 +2,7 @@
 
 import click
 
+from grader.cli.database import db_group
 from grader.cli.exercises import exercises_group
 from grader.cli.people import tokens_group, users_group
 from grader.cli.system import run_command, worker_command
@@ -12,7 +13,7 @@ def cli() -> None:
     """Run and manage the autograder."""
 
 
-for command in (run_command, worker_command, exercises_group, users_group, tokens_group):
+for command in (run_command, worker_command, db_group, exercises_group, users_group, tokens_group):
     cli.add_command(command)
 
 

@@ -1,0 +1,96 @@
+"""Migrations: they agree with the models, upgrade a filled database intact, and adopt one made before them."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from grader import schema
+from grader.models import Base
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'schema.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(engine):
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_a_new_database_is_created_at_the_newest_revision(engine):
+    schema.prepare(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+    schema.prepare(engine)  # a second start changes nothing
+    assert schema.current_revision(engine) == schema.head_revision()
+
+
+def fill_at_baseline(engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, role, password_hash, created_at) "
+                "VALUES (1, 'amina@example.org', 'Amina', 'learner', 'x', '2026-11-02 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cohorts (id, name, start_date, working_days, inactive_days, stuck_attempts, "
+                "stuck_minutes, behind_points, created_at) "
+                "VALUES (1, 'Ghent', '2026-11-02', '[1, 2, 3, 4, 5]', 2, 4, 30, 30, '2026-11-01 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO exercises (id, slug, title, week, day, max_score, tags, difficulty, language, statement, "
+                "files, starter, tests, manifest, limits, isolation, version, loaded_at) VALUES (1, 'hello-name', "
+                "'Say hello', 1, 1, 10, '[]', 'easy', 'python', 'Write greet.', '[\"hello.py\"]', '{}', '{}', '[]', "
+                "'{}', 'process', 'v1', '2026-11-01 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO submissions (id, user_id, exercise_id, files, status, attempt, tries, outcome, score, "
+                "max_score, feedback, created_at, regrades) VALUES (1, 1, 1, '{\"hello.py\": \"x\"}', 'graded', 1, 0, "
+                "'timeout', 0, 10, 'Your program ran for more than 5 seconds.', '2026-11-02 10:00:00', 0)"
+            )
+        )
+
+
+def test_upgrading_a_filled_database_keeps_its_data(engine):
+    schema.upgrade(engine, schema.BASELINE)
+    fill_at_baseline(engine)
+    schema.prepare(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name, language FROM users")).all() == [("Amina", None)]
+        assert connection.execute(text("SELECT name, time_zone FROM cohorts")).all() == [("Ghent", "Europe/Brussels")]
+        assert connection.execute(text("SELECT slug, translations FROM exercises")).all() == [("hello-name", "{}")]
+        assert connection.execute(text("SELECT feedback, notice FROM submissions")).all() == [
+            ("Your program ran for more than 5 seconds.", None)
+        ]
+
+
+def test_a_database_made_before_migrations_is_adopted_when_it_matches_the_baseline(engine):
+    schema.upgrade(engine, schema.BASELINE)
+    fill_at_baseline(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))  # as create_all left it
+    schema.prepare(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+
+
+def test_an_older_database_is_refused_with_the_columns_it_lacks(engine):
+    schema.upgrade(engine, schema.BASELINE)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+        connection.execute(text("ALTER TABLE submissions DROP COLUMN regrades"))
+    with pytest.raises(schema.SchemaError, match="table submissions: missing regrades"):
+        schema.prepare(engine)
+    assert schema.current_revision(engine) is None  # nothing was stamped
