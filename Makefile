@@ -5,12 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format services image clean
+TRANSLATIONS := web/translations
 
-run: $(INSTALLED) image
+.PHONY: run test lint format services image clean translations catalogs
+
+run: $(INSTALLED) image catalogs
 	$(BIN)/autograder run
 
-test: $(INSTALLED) image lint
+test: $(INSTALLED) image lint catalogs
 	@scripts/ensure-services.sh --gvisor --chromium
 	$(BIN)/pytest
 	$(BIN)/autograder exercises check
@@ -27,6 +29,17 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Compile the message catalogs the site reads (.po, kept in git, to .mo, made here; the tests do it too).
+catalogs: $(INSTALLED)
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+# After changing texts of the site: extract them again and merge them into every catalog to translate.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k say -k say_plural:1,2 -k _l -k lazy_gettext \
+	  --project=autograder --no-wrap --sort-by-file -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
+	@echo "Now translate the new and changed entries in $(TRANSLATIONS)/*/LC_MESSAGES/messages.po"
 
 services:
 	@scripts/ensure-services.sh

@@ -1,5 +1,7 @@
 """Fixtures: a real database file, a real Redis queue of its own, real Docker; nothing is faked."""
 
+import subprocess
+import sys
 import uuid
 
 import docker
@@ -17,8 +19,19 @@ from grader.settings import PROJECT_ROOT, load_settings
 from tests.factories import services_of
 from web import create_app
 
+pytest_plugins = ["tests.browsing"]  # the browser tests' fixtures: live_server, browser
+
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 """Redis database used by the tests, apart from the one `make run` uses."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """The message catalogs compiled from the .po files in git, as `make catalogs` does, so pages are translated."""
+    translations = PROJECT_ROOT / "web" / "translations"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d", str(translations)], check=True
+    )
 
 
 @pytest.fixture(scope="session")

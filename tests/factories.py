@@ -101,6 +101,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
                 description="",
                 hidden=entry["hidden"],
                 status="failed" if entry["name"] in failing else "passed",
+                hint=entry["hint"] if entry["name"] in failing and entry["visibility"] == "hidden-with-hint" else "",
             )
             for i, entry in enumerate(exercise.manifest)
         ]

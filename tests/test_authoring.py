@@ -194,7 +194,7 @@ def test_authors_page_preview_reference_and_regrade(bank, app, settings, client,
     drain_queue()
     assert "✓ passed" in client.get(location + "/result").text
     regraded = client.post("/authors/exercises/adder/regrade", follow_redirects=True).text
-    assert "1 submission(s)" in regraded
+    assert "1 submission of" in regraded
 
 
 def test_learners_cannot_open_the_authors_page(app, client):

@@ -1,45 +1,15 @@
 """Charts in a real headless Chromium: the coach's cohort chart and a learner's own curve."""
 
-import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from tests.factories import PASSWORD, make_cohort, make_user, record_submission
 
 pytestmark = pytest.mark.integration
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-"""Debian's Chromium: `make test` installs it; Playwright cannot download browsers here."""
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on a free local port for the browser."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def browser():
-    """Headless Chromium driven by Playwright, or a loud failure when it is missing."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; run the tests with `make test`, which installs it.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -63,7 +33,7 @@ def log_in(page, base, user):
     page.goto(f"{base}/login")
     page.fill("#email", user.email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
 
 def datasets(page, canvas_id):

@@ -81,24 +81,32 @@ def test_csv_enrols_everyone_or_nobody(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
     good = upload(client, cohort.id, b"name,email\nEla,ela@example.org\nFarid,farid@example.org\n")
-    assert "2 learner(s) added" in good.text and good.text.count("/invite/") == 2
+    assert "2 learners added" in good.text and good.text.count("/invite/") == 2
     bad = "Name,Email\nGus,gus@example.org\n,nameless@example.org\nHana,not-an-email\nGus B,GUS@example.org\n"
     rejected = upload(client, cohort.id, bad.encode())
     assert "Nothing was imported" in rejected.text
-    assert "line 3: the name is empty" in rejected.text
-    assert "line 4: &#39;not-an-email&#39; is not an email address" in rejected.text
-    assert "line 5: gus@example.org is also on line 2" in rejected.text
+    assert "Line 3: The name is empty." in rejected.text
+    assert "Line 4: &#39;not-an-email&#39; is not an email address." in rejected.text
+    assert "Line 5: gus@example.org is also on line 2." in rejected.text
     with sessions(app)() as session:
         assert session.scalar(select(User).where(User.email == "gus@example.org")) is None
     assert count(app, Enrollment) == 2
 
 
+def test_a_csv_separated_by_semicolons_is_read(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    page = upload(client, cohort.id, "name;email\nJosé;jose@example.org\n".encode("utf-8-sig"))
+    assert "1 learner added" in page.text  # as Excel saves a CSV in Belgium
+    assert count(app, Enrollment) == 1
+
+
 def test_csv_problems_of_the_whole_file(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
-    assert "missing column &#39;email&#39;" in upload(client, cohort.id, b"name\nIvo\n").text
+    assert "Missing column &#39;email&#39;" in upload(client, cohort.id, b"name\nIvo\n").text
     assert "save the file as &#39;CSV UTF-8&#39;" in upload(client, cohort.id, b"name,email\nJos\xe9,j@x.org\n").text
-    assert "the file is empty" in upload(client, cohort.id, b"").text
+    assert "The file is empty" in upload(client, cohort.id, b"").text
     taken = make_user(app, role="coach")
     assert "belongs to a coach" in upload(client, cohort.id, f"name,email\nX,{taken.email}\n".encode()).text
     assert count(app, Enrollment) == 0
@@ -113,8 +121,8 @@ def test_cohort_page_shows_chart_signals_and_matrix(app):
     page = client.get(f"/coach/cohorts/{cohort.id}").text
     assert 'id="cohort-chart"' in page and '"name": "Amina"' in page and '"pace":' in page
     assert "Needs attention" in page and "Behind the plan by" in page
-    assert '<td class="solved" title="solved in 1">✓</td>' in page
-    assert '<td class="tried" title="attempted 1 times">1</td>' in page
+    assert '<td class="solved" title="solved in 1 attempt">✓</td>' in page
+    assert '<td class="tried" title="attempted 1 time, not solved yet">1</td>' in page
     assert "vendor/chartjs-4.6.1/chart.umd.min.js" in page
 
 

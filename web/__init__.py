@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from web import api, auth, authors, coach, context, errors, exercises, markdown, submissions
+from web import api, auth, authors, coach, context, errors, exercises, i18n, markdown, submissions
 
 MAX_REQUEST_BYTES = 2_000_000
 """Largest request body accepted; anything bigger is answered with 413 before it is read."""
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     context.init_app(app, services)
     csrf.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
     markdown.init_app(app)
     for blueprint in (auth.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, g, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from sqlalchemy import select
 
 from grader.grading.submissions import SubmissionRejected
@@ -11,6 +12,7 @@ from grader.models import Exercise, Submission
 from grader.people.accounts import user_for_token
 from web.context import db_session
 from web.exercises import exercise_or_404, submit_as
+from web.i18n import hint_of, notice_of, translate
 from web.submissions import visible_submission
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,7 +24,7 @@ def authenticate() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = user_for_token(db_session(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
     if user is None:
-        abort(401, description="Send a valid API token as 'Authorization: Bearer TOKEN'.")
+        abort(401, description=gettext("Send a valid API token as 'Authorization: Bearer TOKEN'."))
     db_session().commit()  # keep the token's last use
     g.api_user = user
 
@@ -40,11 +42,11 @@ def create_submission(slug: str) -> ResponseReturnValue:
     exercise = exercise_or_404(slug)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
-        abort(400, description='Send JSON like {"files": {"name.py": "content"}}.')
+        abort(400, description=gettext('Send JSON like {"files": {"name.py": "content"}}.'))
     try:
         submission = submit_as(g.api_user, exercise, body["files"])
     except SubmissionRejected as rejected:
-        abort(rejected.http_status, description=rejected.message)
+        abort(rejected.http_status, description=translate(rejected.message))
     url = url_for("api.show_submission", submission_id=submission.id, _external=True)
     return {"id": submission.id, "url": url}, 202, {"Location": url}
 
@@ -64,6 +66,7 @@ def submission_as_json(submission: Submission) -> dict[str, object]:
         "outcome": submission.outcome,
         "score": submission.score,
         "max_score": submission.max_score,
+        "notice": notice_of(submission),
         "feedback": submission.feedback,
         "tests": [
             {
@@ -71,7 +74,7 @@ def submission_as_json(submission: Submission) -> dict[str, object]:
                 "description": r.description,
                 "status": r.status,
                 "message": r.message,
-                "hint": r.hint,
+                "hint": hint_of(r, submission.exercise) if r.hint else "",
                 "hidden": r.hidden,
             }
             for r in submission.results

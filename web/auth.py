@@ -6,14 +6,17 @@ from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from grader.models import User
-from grader.people.accounts import authenticate
+from grader.people.accounts import MIN_PASSWORD_LENGTH, authenticate
 from grader.people.invites import InviteError, invite_for
 from grader.people.invites import accept_invite as accept
 from web.context import db_session
 from web.forms import InviteForm, LoginForm, filled, flash_errors
+from web.i18n import translate
+from web.redirects import safe_next
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -21,7 +24,8 @@ R = TypeVar("R")
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to continue."
+login_manager.login_message = lazy_gettext("Please log in to continue.")
+login_manager.localize_callback = str  # the lazy text becomes the reader's language when it is flashed
 
 
 def init_app(app: Flask) -> None:
@@ -45,8 +49,8 @@ def login() -> ResponseReturnValue:
         user = authenticate(db_session(), filled(form.email.data), filled(form.password.data))
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        flash("That email and password do not match. Check them and try again.", "error")
+            return redirect(safe_next(request.args.get("next")))
+        flash(gettext("That email and password do not match. Check them and try again."), "error")
     return render_template("login.html", form=form), 400 if request.method == "POST" else 200
 
 
@@ -63,19 +67,20 @@ def accept_invite(token: str) -> ResponseReturnValue:
     """Let an invited learner choose their password, once, then log them in."""
     invite = invite_for(db_session(), token)
     if invite is None:
-        abort(404, description="This invite link is not valid or was used already. Log in, or ask your coach.")
+        abort(404, description=gettext("This invite link is not valid or was used already. Log in, or ask your coach."))
     form = InviteForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return render_template("invite.html", invite=invite, form=form), 400 if form.is_submitted() else 200
+        page = render_template("invite.html", invite=invite, form=form, min_password_length=MIN_PASSWORD_LENGTH)
+        return page, 400 if form.is_submitted() else 200
     try:
         user = accept(db_session(), invite, filled(form.password.data))
     except InviteError as error:
-        flash(str(error), "error")
-        return render_template("invite.html", invite=invite, form=form), 400
+        flash(translate(error.message), "error")
+        return render_template("invite.html", invite=invite, form=form, min_password_length=MIN_PASSWORD_LENGTH), 400
     db_session().commit()
     login_user(user)
-    flash("Your password is saved. Welcome!")
+    flash(gettext("Your password is saved. Welcome!"))
     return redirect(url_for("exercises.index"))
 
 
@@ -93,10 +98,3 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapped
 
     return decorate
-
-
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("exercises.index")

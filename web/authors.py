@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,6 +13,7 @@ from grader.models import Exercise, ExerciseCheck, Role, Submission
 from web.auth import roles_required
 from web.context import db_session, grading_queue, settings
 from web.exercises import exercise_or_404, submit_as
+from web.i18n import title_of, translate
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
 
@@ -51,11 +53,16 @@ def run_reference(slug: str) -> ResponseReturnValue:
     try:
         spec = read_exercise(settings().exercises_dir / slug)
     except (ExerciseInvalid, FileNotFoundError):
-        abort(409, description=f"The folder of '{slug}' cannot be read now; run `autograder exercises check {slug}`.")
+        abort(
+            409,
+            description=gettext(
+                "The folder of '%(slug)s' cannot be read now; run autograder exercises check %(slug)s.", slug=slug
+            ),
+        )
     try:
         submission = submit_as(current_user, exercise, spec.solution)
     except SubmissionRejected as rejected:
-        flash(rejected.message, "error")
+        flash(translate(rejected.message), "error")
         return redirect(url_for(".index"))
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
@@ -66,5 +73,13 @@ def regrade_all(slug: str) -> ResponseReturnValue:
     """Grade every submission of the exercise again with its current version."""
     exercise = exercise_or_404(slug)
     count = regrade(db_session(), grading_queue(), exercise)
-    flash(f"{count} submission(s) of '{exercise.title}' are being graded again with version {exercise.version}.")
+    flash(
+        ngettext(
+            "%(num)d submission of '%(title)s' is being graded again with version %(version)s.",
+            "%(num)d submissions of '%(title)s' are being graded again with version %(version)s.",
+            count,
+            title=title_of(exercise),
+            version=exercise.version,
+        )
+    )
     return redirect(url_for(".index"))

@@ -1,5 +1,7 @@
 """Shape progress data for the browser's charts (drawn by the vendored Chart.js)."""
 
+from flask_babel import gettext
+
 from grader.progress.curves import CohortProgress, Curve
 
 LOOK_AHEAD_DAYS = 5
@@ -10,7 +12,14 @@ def chart_data(progress: CohortProgress, *, with_learners: bool = False, highlig
     """Days, planned pace, median and spread, and either every learner (coaches) or one curve."""
     shown = min(progress.length, progress.today + LOOK_AHEAD_DAYS)
     data = {
-        "labels": [f"Day {day}" for day in range(1, shown + 1)],
+        "labels": [gettext("Day %(day)s", day=day) for day in range(1, shown + 1)],
+        "words": {
+            "pace": gettext("Planned pace"),
+            "median": gettext("Cohort median"),
+            "lower": gettext("Cohort: lower quartile"),
+            "spread": gettext("Middle half of the cohort"),
+            "points": gettext("points"),
+        },
         "today": progress.today,
         "pace": progress.pace[:shown],
         "median": progress.median,

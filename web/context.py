@@ -6,6 +6,8 @@ from flask import Flask, current_app, g
 from rq import Queue
 from sqlalchemy.orm import Session
 
+from grader.models import DEFAULT_TIME_ZONE
+from grader.people.calendar import today_in
 from grader.services import Services
 from grader.settings import Settings
 
@@ -41,9 +43,9 @@ def grading_queue() -> Queue:
     return services().queue
 
 
-def today() -> date:
-    """Today's date: one place, so every page and signal agrees on it."""
-    return date.today()
+def today(zone: str = DEFAULT_TIME_ZONE) -> date:
+    """Today's date in a cohort's zone: one place, so every page and signal agrees on it."""
+    return today_in(zone)
 
 
 def _close_session(_error: BaseException | None = None) -> None:

@@ -1,7 +1,9 @@
-"""Friendly error pages for people and JSON errors for the API."""
+"""Friendly error pages for people and JSON errors for the API, in the reader's language."""
 
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -12,6 +14,43 @@ def init_app(app: Flask) -> None:
 
 def _handle(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500  # a bare HTTPException carries no code of its own
+    title, description = _words(error, status)
     if request.path.startswith("/api/"):
-        return {"error": error.name, "message": error.description}, status
-    return render_template("error.html", error=error), status
+        return {"error": error.name, "message": description}, status
+    return render_template("error.html", title=title, description=description), status
+
+
+def _words(error: HTTPException, status: int) -> tuple[str, str]:
+    """A title and an explanation a beginner can act on; our own description when the view gave one."""
+    titles = {
+        400: gettext("Something was wrong with what was sent"),
+        401: gettext("Please log in"),
+        403: gettext("Not allowed"),
+        404: gettext("Page not found"),
+        405: gettext("Not possible here"),
+        409: gettext("Not possible right now"),
+        413: gettext("Too large"),
+        429: gettext("Too many requests"),
+    }
+    explanations = {
+        400: gettext("The site could not read what was sent. Go back, reload the page and try again."),
+        401: gettext("Log in first, then try again."),
+        403: gettext("Your account may not do this. Ask your coach if you think it should."),
+        404: gettext("This page does not exist, or it is not yours to see. Check the address, or go back."),
+        405: gettext("This address cannot be used this way. Go back and use the buttons of the page."),
+        409: gettext("This cannot be done right now. Try again in a moment."),
+        413: gettext("What you sent is too large. Send smaller files."),
+        429: gettext("You sent a lot in a short time. Wait a minute, then try again."),
+    }
+    title = titles.get(status, gettext("Something went wrong on our side"))
+    if isinstance(error, CSRFError):
+        return title, gettext(
+            "This page was open for a long time, so the site could not accept it. Go back, reload the page, "
+            "and send it again. Copy your code first if you wrote any."
+        )
+    if error.description and error.description != type(error).description:
+        return title, error.description
+    fallback = gettext(
+        "Not your fault: the site had a problem. Try again in a moment; if it keeps happening, tell your coach."
+    )
+    return title, explanations.get(status, fallback)

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ from grader.progress.home import learner_home
 from web.charts import chart_data
 from web.context import db_session, grading_queue, settings, today
 from web.forms import submission_form
+from web.i18n import translate
 
 bp = Blueprint("exercises", __name__)
 
@@ -24,7 +26,7 @@ def exercise_or_404(slug: str) -> Exercise:
     """The exercise with this slug, or a 404 page."""
     exercise = db_session().scalar(select(Exercise).where(Exercise.slug == slug))
     if exercise is None:
-        abort(404, description=f"There is no exercise called '{slug}'.")
+        abort(404, description=gettext("There is no exercise called '%(slug)s'.", slug=slug))
     return exercise
 
 
@@ -38,8 +40,8 @@ def index() -> ResponseReturnValue:
     home, chart = None, None
     cohort = cohort_of_learner(db_session(), current_user) if current_user.role == Role.LEARNER else None
     if cohort is not None:
-        home = learner_home(db_session(), cohort, current_user, today())
-        chart = chart_data(home.progress, highlight=Curve(current_user.id, "You", home.own.points))
+        home = learner_home(db_session(), cohort, current_user, today(cohort.time_zone))
+        chart = chart_data(home.progress, highlight=Curve(current_user.id, gettext("You"), home.own.points))
     return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart)
 
 
@@ -64,7 +66,7 @@ def create_submission(slug: str) -> ResponseReturnValue:
     try:
         submission = submit_as(current_user, exercise, files)
     except SubmissionRejected as rejected:
-        flash(rejected.message, "error")
+        flash(translate(rejected.message), "error")
         code = {name: _as_text(files.get(name, "")) for name in exercise.files}
         page = render_template("exercises/show.html", exercise=exercise, code=code, history=_history(exercise))
         return page, rejected.http_status

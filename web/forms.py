@@ -3,7 +3,10 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from babel.dates import get_day_names
 from flask import flash
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import FileStorage
@@ -22,15 +25,15 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from grader.models import Cohort, Exercise
+from grader.models import DEFAULT_TIME_ZONE, Cohort, Exercise
 from grader.people.accounts import MIN_PASSWORD_LENGTH
 from grader.people.calendar import default_due_day, sprint_length
-from grader.people.cohorts import MAX_EMAIL_CHARS, MAX_NAME_CHARS, THRESHOLDS
+from grader.people.cohorts import MAX_EMAIL_CHARS, MAX_NAME_CHARS, THRESHOLDS, is_time_zone
 from grader.people.comments import MAX_COMMENT_CHARS
 
 T = TypeVar("T")
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = range(1, 8)
 """The working days a cohort may have, numbered 1 (Monday) to 7 as the core counts them."""
 
 
@@ -39,21 +42,30 @@ def _stripped(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def _time_zone(_form: FlaskForm, field: Field) -> None:
+    """A validator: an IANA time zone name such as Europe/Brussels."""
+    if not is_time_zone(field.data or ""):
+        raise ValidationError(_l("Give a time zone such as Europe/Brussels."))
+
+
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Write your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Write your password."))])
 
 
 class InviteForm(FlaskForm):
     """The password an invited learner chooses."""
 
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            InputRequired(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."),
-            Length(min=MIN_PASSWORD_LENGTH, message=f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."),
+            InputRequired(_l("Choose a password of at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=_l("Choose a password of at least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
+            ),
         ],
     )
 
@@ -70,49 +82,61 @@ class WholeNumberField(IntegerField):
     """A whole number from low to high; anything else, unreadable input included, gets one plain message."""
 
     def __init__(self, label: str, low: int, high: int, **kwargs: Any) -> None:
-        message = f"{label} must be a whole number from {low} to {high}."
+        message = _l("%(label)s must be a whole number from %(low)s to %(high)s.", label=label, low=low, high=high)
         super().__init__(label, [InputRequired(message), NumberRange(low, high, message)], **kwargs)
         self.invalid_value_message = message  # read by WTForms 3.3; its stubs do not take it as an argument yet
 
 
 class CohortForm(FlaskForm):
-    """A new cohort: its name, its first day and the weekdays it works."""
+    """A new cohort: its name, its first day, its time zone and the weekdays it works."""
 
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[
-            DataRequired("Give the cohort a name."),
-            Length(max=MAX_NAME_CHARS, message=f"Give the cohort a name of at most {MAX_NAME_CHARS} characters."),
+            DataRequired(_l("Give the cohort a name.")),
+            Length(
+                max=MAX_NAME_CHARS,
+                message=_l("Give the cohort a name of at most %(count)s characters.", count=MAX_NAME_CHARS),
+            ),
         ],
     )
-    start_date = DayField("First day", "Give a start date such as 2026-11-23.")
+    start_date = DayField(_l("First day"), _l("Give a start date such as 2026-11-23."))
+    time_zone = StringField(_l("Time zone"), default=DEFAULT_TIME_ZONE, filters=[_stripped], validators=[_time_zone])
     working_days = SelectMultipleField(
-        "Working days",
-        choices=[SelectChoice(str(number), name) for number, name in enumerate(DAY_NAMES, start=1)],
+        _l("Working days"),
         coerce=int,
         default=[1, 2, 3, 4, 5],
         # Length, not DataRequired: DataRequired would mark every checkbox required in the browser.
-        validators=[Length(min=1, message="Choose at least one working day.")],
+        validators=[Length(min=1, message=_l("Choose at least one working day."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = get_day_names("abbreviated", locale=get_locale())
+        self.working_days.choices = [SelectChoice(str(day), names[day - 1]) for day in WEEKDAYS]
 
 
 class LearnerForm(FlaskForm):
     """One learner to enrol: name and email."""
 
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[
-            DataRequired("the name is empty"),
-            Length(max=MAX_NAME_CHARS, message=f"the name is longer than {MAX_NAME_CHARS} characters"),
+            DataRequired(_l("The name is empty.")),
+            Length(
+                max=MAX_NAME_CHARS, message=_l("The name is longer than %(count)s characters.", count=MAX_NAME_CHARS)
+            ),
         ],
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired("the email is empty"),
-            Length(max=MAX_EMAIL_CHARS, message=f"the email is longer than {MAX_EMAIL_CHARS} characters"),
+            DataRequired(_l("The email is empty.")),
+            Length(
+                max=MAX_EMAIL_CHARS, message=_l("The email is longer than %(count)s characters.", count=MAX_EMAIL_CHARS)
+            ),
         ],
     )
 
@@ -120,16 +144,17 @@ class LearnerForm(FlaskForm):
 class LearnersCsvForm(FlaskForm):
     """A CSV file of learners, with the columns name and email."""
 
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file first.")])
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file first."))])
 
 
 class ThresholdsForm(FlaskForm):
     """The thresholds of a cohort's at-risk signals, each within the range a coach may set."""
 
-    inactive_days = WholeNumberField("Working days before quiet", *THRESHOLDS["inactive_days"])
-    stuck_attempts = WholeNumberField("Failed attempts before stuck", *THRESHOLDS["stuck_attempts"])
-    stuck_minutes = WholeNumberField("Minutes of those attempts", *THRESHOLDS["stuck_minutes"])
-    behind_points = WholeNumberField("Points behind the plan", *THRESHOLDS["behind_points"])
+    inactive_days = WholeNumberField(_l("Working days before quiet"), *THRESHOLDS["inactive_days"])
+    stuck_attempts = WholeNumberField(_l("Failed attempts before stuck"), *THRESHOLDS["stuck_attempts"])
+    stuck_minutes = WholeNumberField(_l("Minutes of those attempts"), *THRESHOLDS["stuck_minutes"])
+    behind_points = WholeNumberField(_l("Points behind the plan"), *THRESHOLDS["behind_points"])
+    time_zone = StringField(_l("Time zone"), filters=[_stripped], validators=[_time_zone])
 
 
 class CommentForm(FlaskForm):
@@ -137,11 +162,14 @@ class CommentForm(FlaskForm):
 
     cohort_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     text = TextAreaField(
-        "Comment",
+        _l("Comment"),
         filters=[_stripped],
         validators=[
-            DataRequired(f"Write a comment of 1 to {MAX_COMMENT_CHARS} characters."),
-            Length(max=MAX_COMMENT_CHARS, message=f"Write a comment of 1 to {MAX_COMMENT_CHARS} characters."),
+            DataRequired(_l("Write a comment of 1 to %(count)s characters.", count=MAX_COMMENT_CHARS)),
+            Length(
+                max=MAX_COMMENT_CHARS,
+                message=_l("Write a comment of 1 to %(count)s characters.", count=MAX_COMMENT_CHARS),
+            ),
         ],
     )
 
@@ -180,7 +208,7 @@ def plan_form(cohort: Cohort, exercises: Sequence[Exercise], due: Mapping[int, i
 class SubmissionForm(FlaskForm):
     """A learner's code: one editor box named code:<file> per file, or uploaded files; submission_form adds them."""
 
-    upload = MultipleFileField("Or upload your files")
+    upload = MultipleFileField(_l("Or upload your files"))
     names: list[str]
     """The files of the exercise, in order."""
 
@@ -228,7 +256,14 @@ def _due_day(title: str, length: int) -> Callable[[FlaskForm, Field], None]:
     def check(_form: FlaskForm, field: Field) -> None:
         raw = field.data or ""
         if raw and not 1 <= (_whole_number(raw) or 0) <= length:
-            raise ValidationError(f"the day for '{title}' must be a whole number from 1 to {length}, not '{raw[:20]}'")
+            raise ValidationError(
+                _l(
+                    "The day for '%(title)s' must be a whole number from 1 to %(length)s, not '%(given)s'.",
+                    title=title,
+                    length=length,
+                    given=raw[:20],
+                )
+            )
 
     return check
 

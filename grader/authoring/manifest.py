@@ -3,10 +3,11 @@
 import ast
 from pathlib import Path
 
-from grader.authoring.meta import Meta
+from grader.authoring.meta import Meta, unknown_key
 from grader.authoring.spec import FOLDER_VISIBILITY, VISIBILITIES, ExerciseInvalid, Problem, Problems
+from grader.locales import TRANSLATED
 
-TEST_KEYS = {"visibility", "hint", "points"}
+TEST_KEYS = {"visibility", "hint", "points"} | {f"hint_{code}" for code in TRANSLATED}
 """Keys a [tests.<name>] table of exercise.toml may set."""
 
 
@@ -28,8 +29,11 @@ def read_manifest(folder: Path, tests: dict[str, str], meta: Meta, points: objec
     for name, options in settings.items():
         if name not in by_function:
             meta.problem(f"[tests.{name}] names no test function", name)
-        elif not isinstance(options, dict) or set(options) - TEST_KEYS:
-            meta.problem(f"[tests.{name}] may only set {', '.join(sorted(TEST_KEYS))}", name)
+        elif not isinstance(options, dict):
+            meta.problem(f"[tests.{name}] must be a table", name)
+        elif set(options) - TEST_KEYS:
+            for key in sorted(set(options) - TEST_KEYS):
+                meta.problem(f"[tests.{name}] {unknown_key(key)}; a test may set {', '.join(sorted(TEST_KEYS))}", name)
         else:
             _apply_options(by_function[name], name, options, meta)
     for entry in manifest:
@@ -63,6 +67,7 @@ def manifest_of(folder: Path, path: str, source: str) -> list[dict]:
             "visibility": visibility,
             "hidden": visibility != "visible",
             "hint": "",
+            "hints": {},
             "points": None,
             "source": (ast.get_source_segment(source, function) or "") if visibility == "visible" else "",
         }
@@ -121,6 +126,16 @@ def _apply_options(entry: dict, name: str, options: dict, meta: Meta) -> None:
     entry["hint"] = options.get("hint", "")
     if not isinstance(entry["hint"], str):
         meta.problem(f"[tests.{name}] hint must be text", name)
+    for code in TRANSLATED:
+        translated = options.get(f"hint_{code}")
+        if translated is None:
+            continue
+        if not isinstance(translated, str) or not translated.strip():
+            meta.problem(f"[tests.{name}] hint_{code} must be text", name)
+        elif not str(entry["hint"]).strip():
+            meta.problem(f"[tests.{name}] has hint_{code} but no hint in English", name)
+        else:
+            entry["hints"][code] = translated
     if "points" in options:
         if not isinstance(options["points"], int | float) or options["points"] < 0:
             meta.problem(f"[tests.{name}] points must be a number, 0 or more", name)

@@ -8,9 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from grader.authoring.spec import FILE_NAME_PATTERN, RESERVED_MODULES, Problems
+from grader.locales import TRANSLATED
 
-TOP_KEYS = {"title", "week", "day", "points", "tags", "difficulty", "language", "files", "limits", "tests"}
+TOP_KEYS = {"title", "week", "day", "points", "tags", "difficulty", "language", "files", "limits", "tests"} | {
+    f"title_{code}" for code in TRANSLATED
+}
 """Keys exercise.toml may set at its top level."""
+
+TRANSLATED_KEY = re.compile(r"^(title|hint)_([a-z]{2,3})$")
+"""A key that translates title or a hint into the language whose code follows."""
 
 REMOVED_KEYS = {
     "isolation": "'isolation' is gone: every exercise runs the learner's code in its own process; remove the line",
@@ -28,7 +34,7 @@ class Meta:
         self.path, self.text, self.problems = path, text, problems
         self.data: dict[str, Any] = self._parse() if text is not None else {}
         for key in sorted(set(self.data) - TOP_KEYS):
-            self.problem(REMOVED_KEYS.get(key, f"unknown key '{key}'"), key)
+            self.problem(REMOVED_KEYS.get(key) or unknown_key(key), key)
 
     def problem(self, message: str, key: str | None = None) -> None:
         """Report a problem at the line where key is set (line 1 if none)."""
@@ -47,6 +53,15 @@ class Meta:
             self.problem(f"'{key}' must be {expected}", key)
             return default
         return value
+
+    def translations(self, key: str) -> dict[str, str]:
+        """Language code → the translation of a top-level text key (title_nl, …), each non-blank text."""
+        found = {}
+        for code in TRANSLATED:
+            name = f"{key}_{code}"
+            if name in self.data:
+                found[code] = self.value(name, str, "", lambda v: bool(v.strip()), "text")
+        return {code: text for code, text in found.items() if text}
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
         """A value that must be one of choices."""
@@ -83,6 +98,16 @@ class Meta:
             match = re.search(r"line (\d+)", str(error))
             self.problems.add(self.path, f"not valid TOML: {error}", int(match.group(1)) if match else 1)
             return {}
+
+
+def unknown_key(key: str) -> str:
+    """Why a key is refused; a translation into a language the site does not offer says so."""
+    translated = TRANSLATED_KEY.match(key)
+    if translated and translated.group(2) not in TRANSLATED:
+        return (
+            f"'{key}' translates into '{translated.group(2)}', which is not offered (offered: {', '.join(TRANSLATED)})"
+        )
+    return f"unknown key '{key}'"
 
 
 def line_of(text: str | None, key: str) -> int:

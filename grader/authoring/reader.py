@@ -17,6 +17,7 @@ from grader.authoring.spec import (
     Problem,
     Problems,
 )
+from grader.locales import TRANSLATED
 
 _statement_parser = MarkdownIt("commonmark")
 
@@ -82,6 +83,7 @@ class _Reader:
         files = meta.files()
         values["limits"] = meta.limits()
         values["statement"] = self.statement(folder / "statement.md")
+        values["translations"] = self.translations(folder, meta)
         # Without a valid list of files, starter/ and solution/ cannot be checked against it.
         values["starter"] = self.files(folder / "starter", files) if files else {}
         values["solution"] = self.files(folder / "solution", files) if files else {}
@@ -123,6 +125,20 @@ class _Reader:
                 line = token.map[0] + 1 if token.map else 1
                 self.problems.add(path, "raw HTML is not allowed in a statement (learners would see it as text)", line)
         return text
+
+    def translations(self, folder: Path, meta: Meta) -> dict[str, dict[str, str]]:
+        """Language code → the translated title and statement (statement.<code>.md) the author gave."""
+        translations: dict[str, dict[str, str]] = {code: {} for code in TRANSLATED}
+        for code, title in meta.translations("title").items():
+            translations[code]["title"] = title
+        for path in sorted(folder.glob("statement.*.md")):
+            code = path.name.removeprefix("statement.").removesuffix(".md")
+            if code not in TRANSLATED:
+                offered = ", ".join(f"statement.{code}.md" for code in TRANSLATED)
+                self.problems.add(path, f"'{code}' is not a language the site offers (use {offered})")
+                continue
+            translations[code]["statement"] = self.statement(path)
+        return {code: parts for code, parts in translations.items() if parts}
 
     def files(self, folder: Path, names: list[str]) -> dict[str, str]:
         """The learner's files in starter/ or solution/: exactly those named, each as text."""

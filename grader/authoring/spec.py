@@ -85,6 +85,8 @@ class ExerciseSpec:
     difficulty: str
     language: str
     statement: str
+    translations: dict[str, dict[str, str]]
+    """Language code → {"title": …, "statement": …}, as far as the author translated them."""
     files: list[str]
     starter: dict[str, str]
     tests: dict[str, str]

@@ -22,7 +22,18 @@ def store_specs(session: Session, specs: list[ExerciseSpec]) -> dict[str, list[s
             changes["added"].append(spec.slug)
         else:
             changes["changed"].append(spec.slug)
-        for name in ("title", "week", "day", "tags", "difficulty", "language", "statement", "files", "starter"):
+        for name in (
+            "title",
+            "week",
+            "day",
+            "tags",
+            "difficulty",
+            "language",
+            "statement",
+            "translations",
+            "files",
+            "starter",
+        ):
             setattr(row, name, getattr(spec, name))
         for name in ("tests", "manifest", "limits", "version"):
             setattr(row, name, getattr(spec, name))

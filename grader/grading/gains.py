@@ -7,6 +7,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from grader.models import ScoreGain, Status, Submission
+from grader.people.calendar import local_date
+from grader.people.cohorts import time_zone_of_learner
 
 
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
@@ -21,12 +23,13 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
         )
         .order_by(Submission.created_at)
     ).all()
+    zone = time_zone_of_learner(session, user_id)
     gains: dict[date, float] = defaultdict(float)
     best = 0.0
     for created_at, score, max_score in rows:
         capped = min(float(score or 0.0), float(max_score))
         if capped > best:
-            gains[created_at.date()] += capped - best
+            gains[local_date(created_at, zone)] += capped - best
             best = capped
     session.execute(delete(ScoreGain).where(ScoreGain.user_id == user_id, ScoreGain.exercise_id == exercise_id))
     if gains:

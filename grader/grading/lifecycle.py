@@ -12,17 +12,22 @@ Each new try gets a new attempt number, so a late result of an older attempt is 
 Callers commit, then put the new attempts on the queue (grader/grading/queue.py).
 """
 
+import logging
+
 from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session, object_session
 
 from grader.grading.gains import rebuild_gains
 from grader.grading.verdict import Verdict, infrastructure_failure
+from grader.messages import Message, say
 from grader.models import Exercise, Status, Submission, TestResult, utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
 """Failed tries (ours, not the learner's) after which a submission is closed, charging the learner nothing."""
 
-REGRADING_NOTICE = "Not your fault: the grader had a problem running your code. It is being graded again."
+REGRADING_NOTICE = say("Not your fault: the grader had a problem running your code. It is being graded again.")
 """What the learner reads while a try that failed for reasons of ours waits for the next one."""
 
 
@@ -51,6 +56,7 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
     submission.status = Status.GRADED
     submission.outcome = verdict.outcome
     submission.score = verdict.score()
+    submission.notice = verdict.notice.to_json() if verdict.notice else None
     submission.feedback = verdict.feedback
     submission.exercise_version = version
     submission.seconds = seconds
@@ -76,18 +82,19 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
 
 def give_up(submission: Submission, reason: str) -> None:
     """Close a submission the grader could not run after every try, charging the learner nothing."""
-    verdict = infrastructure_failure(submission.exercise.manifest, reason)
+    log.warning("gave up on submission %d: %s", submission.id, reason)  # the reason is for staff, not the learner
+    verdict = infrastructure_failure(submission.exercise.manifest)
     store_verdict(submission, verdict, version=None, seconds=None)
 
 
-def new_attempt(submission: Submission, *, notice: str | None = None) -> int:
+def new_attempt(submission: Submission, *, notice: Message | None = None) -> int:
     """Make the submission wait again as a new try (ours failed); return the attempt number to enqueue."""
     submission.tries += 1
     submission.attempt += 1
     submission.status = Status.QUEUED
     submission.started_at = None
     if notice is not None:
-        submission.feedback = notice
+        submission.notice, submission.feedback = notice.to_json(), ""
     return submission.attempt
 
 

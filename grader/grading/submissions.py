@@ -9,48 +9,58 @@ from sqlalchemy.orm import Session
 
 from grader.grading import lifecycle
 from grader.grading.queue import enqueue_all, enqueue_grading
+from grader.messages import Message, Refusal, say, say_plural
 from grader.models import Exercise, Submission, User, utcnow
 
 
-class SubmissionRejected(Exception):
+class SubmissionRejected(Refusal):
     """The files cannot be graded; the message tells the learner what to change."""
 
-    def __init__(self, message: str, http_status: int = 400):
+    def __init__(self, message: Message, http_status: int = 400):
         super().__init__(message)
-        self.message = message
         self.http_status = http_status
 
 
 def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_bytes: int) -> dict[str, str]:
     """Return the files as text with Unix line ends, or say plainly why they cannot be graded."""
     if not isinstance(files, Mapping) or not files:
-        raise SubmissionRejected("Your submission is empty: write or upload your code first.")
+        raise SubmissionRejected(say("Your submission is empty: write or upload your code first."))
     expected = ", ".join(exercise.files)
     checked = {}
     for name, content in files.items():
         if name not in exercise.files:
-            raise SubmissionRejected(f"'{name}' is not a file of this exercise. Submit: {expected}.")
+            raise SubmissionRejected(
+                say("'%(name)s' is not a file of this exercise. Submit: %(expected)s.", name=name, expected=expected)
+            )
         if not isinstance(content, str | bytes):
-            raise SubmissionRejected(f"The content of '{name}' must be text.")
+            raise SubmissionRejected(say("The content of '%(name)s' must be text.", name=name))
         raw = content.encode("utf-8") if isinstance(content, str) else content
         if len(raw) > max_file_bytes:
             raise SubmissionRejected(
-                f"'{name}' is {len(raw):,} bytes; the largest file accepted is {max_file_bytes:,} bytes.", 413
+                say(
+                    "'%(name)s' is %(size)s bytes; the largest file accepted is %(limit)s bytes.",
+                    name=name,
+                    size=len(raw),
+                    limit=max_file_bytes,
+                ),
+                413,
             )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise SubmissionRejected(
-                f"'{name}' is not plain text in UTF-8. Save it as UTF-8 text and try again."
+                say("'%(name)s' is not plain text in UTF-8. Save it as UTF-8 text and try again.", name=name)
             ) from None
         if "\0" in text:
-            raise SubmissionRejected(f"'{name}' contains a NUL character, so it is not a text file.")
+            raise SubmissionRejected(say("'%(name)s' contains a NUL character, so it is not a text file.", name=name))
         checked[name] = text.replace("\r\n", "\n").replace("\r", "\n")
     missing = [name for name in exercise.files if name not in checked]
     if missing:
-        raise SubmissionRejected(f"Please submit every file of this exercise; missing: {', '.join(missing)}.")
+        raise SubmissionRejected(
+            say("Please submit every file of this exercise; missing: %(missing)s.", missing=", ".join(missing))
+        )
     if not any(text.strip() for text in checked.values()):
-        raise SubmissionRejected("Your submission is empty: write or upload your code first.")
+        raise SubmissionRejected(say("Your submission is empty: write or upload your code first."))
     return checked
 
 
@@ -62,8 +72,13 @@ def check_pace(session: Session, learner: User, per_minute: int) -> None:
     )
     if recent >= per_minute:
         raise SubmissionRejected(
-            f"You have sent {recent} submissions in the last minute. Read the last result, "
-            "change your code, and submit again in a minute.",
+            say_plural(
+                "You have sent %(num)d submission in the last minute. Read the last result, "
+                "change your code, and submit again in a minute.",
+                "You have sent %(num)d submissions in the last minute. Read the last result, "
+                "change your code, and submit again in a minute.",
+                recent,
+            ),
             429,
         )
 

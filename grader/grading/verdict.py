@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from grader.messages import Message, say
 from grader.models import Outcome, TestStatus
 from sandbox.limits import Limits
 from sandbox.report import RawRun
@@ -35,10 +36,12 @@ class TestVerdict:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of a run, a message about it as a whole, and one entry per test."""
+    """The outcome of a run, what the grader says about it as a whole, Python's own words, and one entry per test."""
 
     outcome: Outcome
+    notice: Message | None
     feedback: str
+    """Python's words (a syntax error with its line, …), shown under the notice as they came."""
     tests: tuple[TestVerdict, ...]
 
     def score(self) -> float | None:
@@ -54,7 +57,9 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
     """Decide from the host's own observations first, then from a report that must match the manifest."""
     if raw.oom_killed:
         return _without_results(
-            Outcome.MEMORY, f"Your program used more than the {limits.memory_mb} MB of memory it may use.", manifest
+            Outcome.MEMORY,
+            say("Your program used more than the %(limit)s MB of memory it may use.", limit=limits.memory_mb),
+            manifest,
         )
     if raw.timed_out:
         return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
@@ -65,13 +70,15 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
         return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
     if report.get("learner_died") is True:
         return _without_results(
-            Outcome.ERROR, "Your program stopped itself while the tests were running (os._exit or a kill?).", manifest
+            Outcome.ERROR,
+            say("Your program stopped itself while the tests were running (os._exit or a kill?)."),
+            manifest,
         )
     if not isinstance(report.get("load_error", ""), str | None):
         return _malformed(manifest)
     if report.get("load_error"):
         return _without_results(
-            Outcome.ERROR, "Python could not read your code:\n" + _clip(report["load_error"], 1000), manifest
+            Outcome.ERROR, say("Python could not read your code:"), manifest, _clip(report["load_error"], 1000)
         )
     collection_errors = report.get("collection_errors")
     tests = report.get("tests")
@@ -80,22 +87,24 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
     if collection_errors:
         first = collection_errors[0] if isinstance(collection_errors[0], dict) else {}
         return _without_results(
-            Outcome.ERROR, "Your code could not be loaded:\n" + _essence(str(first.get("message", ""))), manifest
+            Outcome.ERROR, say("Your code could not be loaded:"), manifest, _essence(str(first.get("message", "")))
         )
     by_id = _group_by_manifest_id(tests)
     if by_id is None or set(by_id) != {entry["id"] for entry in manifest}:
         return _malformed(manifest)
     verdicts = tuple(_test_verdict(entry, by_id[entry["id"]]) for entry in manifest)
     passed = all(test.status == TestStatus.PASSED for test in verdicts)
-    return Verdict(Outcome.PASSED if passed else Outcome.FAILED, "", verdicts)
+    return Verdict(Outcome.PASSED if passed else Outcome.FAILED, None, "", verdicts)
 
 
-def infrastructure_failure(manifest: list[dict], reason: str) -> Verdict:
-    """The verdict when the sandbox itself failed every try: not the learner's fault."""
+def infrastructure_failure(manifest: list[dict]) -> Verdict:
+    """The verdict when the sandbox itself failed every try: not the learner's fault; the reason is for the log."""
     return _without_results(
         Outcome.INFRASTRUCTURE,
-        "Not your fault: the grader had a problem and could not run your code, so this counts for nothing. "
-        f"Your code is kept; please submit it again later. ({reason})",
+        say(
+            "Not your fault: the grader had a problem and could not run your code, so this counts for nothing. "
+            "Your code is kept; please submit it again later."
+        ),
         manifest,
     )
 
@@ -135,7 +144,7 @@ def _group_by_manifest_id(tests: list) -> dict[str, list[dict]] | None:
     return grouped
 
 
-def _without_results(outcome: Outcome, feedback: str, manifest: list[dict]) -> Verdict:
+def _without_results(outcome: Outcome, notice: Message, manifest: list[dict], feedback: str = "") -> Verdict:
     tests = tuple(
         TestVerdict(
             entry["name"],
@@ -149,27 +158,31 @@ def _without_results(outcome: Outcome, feedback: str, manifest: list[dict]) -> V
         )
         for entry in manifest
     )
-    return Verdict(outcome, feedback, tests)
+    return Verdict(outcome, notice, feedback, tests)
 
 
 def _malformed(manifest: list[dict]) -> Verdict:
     return _without_results(
-        Outcome.ERROR, "The tests could not finish: your code may have stopped the test run early.", manifest
+        Outcome.ERROR, say("The tests could not finish: your code may have stopped the test run early."), manifest
     )
 
 
-def _too_slow(limits: Limits) -> str:
-    return (
-        f"Your program ran for more than {limits.wall_seconds:g} seconds and was stopped. "
-        "Look for a loop that never ends."
+def _too_slow(limits: Limits) -> Message:
+    return say(
+        "Your program ran for more than %(seconds)s seconds and was stopped. Look for a loop that never ends.",
+        seconds=limits.wall_seconds,
     )
 
 
-def _stopped_early(raw: RawRun) -> str:
-    code = f" (exit code {raw.exit_code})" if raw.exit_code else ""
-    return (
-        f"Your program stopped before the tests could finish{code}. "
-        "Does your code call exit() or quit() outside a function?"
+def _stopped_early(raw: RawRun) -> Message:
+    if raw.exit_code:
+        return say(
+            "Your program stopped before the tests could finish (exit code %(code)s). "
+            "Does your code call exit() or quit() outside a function?",
+            code=raw.exit_code,
+        )
+    return say(
+        "Your program stopped before the tests could finish. Does your code call exit() or quit() outside a function?"
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from grader.messages import Refusal, say
 from grader.models import ApiToken, Role, User, utcnow
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -15,7 +16,7 @@ MIN_PASSWORD_LENGTH = 8
 """Shortest password accepted for a new account."""
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A user cannot be created as asked; the message says why."""
 
 
@@ -23,15 +24,15 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
     """Add a user with a hashed password; refuse a bad email, role, name or password."""
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
-        raise AccountError(f"'{email}' is not an email address")
+        raise AccountError(say("'%(email)s' is not an email address.", email=email))
     if role not in set(Role):
-        raise AccountError(f"role must be one of: {', '.join(Role)}")
+        raise AccountError(say("The role must be one of: %(roles)s.", roles=", ".join(Role)))
     if not name.strip():
-        raise AccountError("the name is empty")
+        raise AccountError(say("The name is empty."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(say("Choose a password of at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
     if find_user(session, email) is not None:
-        raise AccountError(f"a user with email {email} exists already")
+        raise AccountError(say("A user with email %(email)s exists already.", email=email))
     user = User(email=email, name=name.strip(), role=Role(role), password_hash=generate_password_hash(password))
     session.add(user)
     session.flush()

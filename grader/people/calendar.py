@@ -1,11 +1,23 @@
 """Sprint days: the working days of a cohort counted from its start, and the plan that hangs on them."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from grader.models import Cohort, Exercise
 
 SPRINT_WEEKS = 6
 """Weeks in a sprint."""
+
+
+def local_date(timestamp: datetime, zone: str) -> date:
+    """The date in the zone of a timestamp stored in UTC: a submission at 00:30 in Brussels counts for that day."""
+    moment = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def today_in(zone: str) -> date:
+    """Today's date in the zone."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def is_working_day(cohort: Cohort, day: date) -> bool:

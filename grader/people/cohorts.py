@@ -5,11 +5,13 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.models import Cohort, CohortCoach, Enrollment, Role, User
+from grader.messages import Message, Refusal, say
+from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, Role, User
 from grader.people.accounts import EMAIL_PATTERN, find_user
 from grader.people.invites import create_invite
 
@@ -26,6 +28,9 @@ MAX_NAME_CHARS = 120
 MAX_EMAIL_CHARS = 254
 """Longest email address (the longest a mail server accepts)."""
 
+MAX_TIME_ZONE_CHARS = 64
+"""Longest time zone name kept (the column's width)."""
+
 THRESHOLDS = {
     "inactive_days": (1, 30),
     "stuck_attempts": (2, 50),
@@ -35,7 +40,7 @@ THRESHOLDS = {
 """Each at-risk threshold a coach may set, with its lowest and highest value."""
 
 
-class CohortError(Exception):
+class CohortError(Refusal):
     """A request about a cohort that cannot be carried out; the message says why."""
 
 
@@ -44,10 +49,11 @@ class LineError:
     """A problem on one line of an uploaded CSV."""
 
     line: int
-    message: str
+    """The line's number, from 1; 0 for a problem of the whole file."""
+    message: Message
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else str(self.message)
 
 
 class CsvRejected(Exception):
@@ -58,15 +64,27 @@ class CsvRejected(Exception):
         self.errors = errors
 
 
-def create_cohort(session: Session, *, name: str, start_date: date, coach: User, working_days: list[int]) -> Cohort:
+def create_cohort(
+    session: Session,
+    *,
+    name: str,
+    start_date: date,
+    coach: User,
+    working_days: list[int],
+    time_zone: str = DEFAULT_TIME_ZONE,
+) -> Cohort:
     """A new cohort coached by coach."""
     if not name.strip():
-        raise CohortError("Give the cohort a name.")
+        raise CohortError(say("Give the cohort a name."))
     if len(name.strip()) > MAX_NAME_CHARS:
-        raise CohortError(f"Give the cohort a name of at most {MAX_NAME_CHARS} characters.")
+        raise CohortError(say("Give the cohort a name of at most %(count)s characters.", count=MAX_NAME_CHARS))
     if not working_days or not set(working_days) <= set(range(1, 8)):
-        raise CohortError("Choose at least one working day.")
-    cohort = Cohort(name=name.strip(), start_date=start_date, working_days=sorted(set(working_days)))
+        raise CohortError(say("Choose at least one working day."))
+    if not is_time_zone(time_zone):
+        raise CohortError(say("Give a time zone such as Europe/Brussels."))
+    cohort = Cohort(
+        name=name.strip(), start_date=start_date, working_days=sorted(set(working_days)), time_zone=time_zone
+    )
     session.add(cohort)
     session.flush()
     session.add(CohortCoach(cohort_id=cohort.id, user_id=coach.id))
@@ -100,6 +118,18 @@ def cohort_of_learner(session: Session, user: User) -> Cohort | None:
     )
 
 
+def time_zone_of_learner(session: Session, user_id: int) -> str:
+    """The zone of the learner's most recent cohort, whose days their points count on; Brussels without one."""
+    zone = session.scalar(
+        select(Cohort.time_zone)
+        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+        .where(Enrollment.user_id == user_id)
+        .order_by(Cohort.start_date.desc())
+        .limit(1)
+    )
+    return zone or DEFAULT_TIME_ZONE
+
+
 def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[User, str | None]:
     """Add a learner to the cohort, creating the account if new; return it and an invite token if one was made."""
     email = email.strip().lower()
@@ -114,7 +144,7 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         session.flush()
         token = create_invite(session, user)
     elif user.role != Role.LEARNER:
-        raise CohortError(f"{email} belongs to a {user.role}, not a learner.")
+        raise CohortError(say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=user.role))
     if session.get(Enrollment, (cohort.id, user.id)) is None:
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
     return user, token
@@ -123,20 +153,24 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
 def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User, str | None]]:
     """Enrol every learner of a CSV with columns name and email; any problem rejects the whole file."""
     if len(data) > MAX_CSV_BYTES:
-        raise CsvRejected([LineError(0, f"the file is larger than {MAX_CSV_BYTES // 1000} kB")])
+        raise CsvRejected([LineError(0, say("The file is larger than %(size)s kB.", size=MAX_CSV_BYTES // 1000))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise CsvRejected([LineError(line, "this line is not UTF-8 text; save the file as 'CSV UTF-8'")]) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+        raise CsvRejected(
+            [LineError(line, say("This line is not UTF-8 text; save the file as 'CSV UTF-8'."))]
+        ) from None
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text)))
     if not rows:
-        raise CsvRejected([LineError(1, "the file is empty; the first line must be: name,email")])
+        raise CsvRejected([LineError(1, say("The file is empty; the first line must be: name,email"))])
     header = [column.strip().lower() for column in rows[0]]
     missing = [column for column in ("name", "email") if column not in header]
     if missing:
         wanted = ", ".join(repr(column) for column in missing)
-        raise CsvRejected([LineError(1, f"missing column {wanted}; the first line must be: name,email")])
+        raise CsvRejected(
+            [LineError(1, say("Missing column %(columns)s; the first line must be: name,email", columns=wanted))]
+        )
     name_at, email_at = header.index("name"), header.index("email")
     errors: list[LineError] = []
     people: list[tuple[str, str]] = []
@@ -145,36 +179,64 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(name_at, email_at):
-            errors.append(LineError(number, "too few columns"))
+            errors.append(LineError(number, say("Too few columns.")))
             continue
         name, email = row[name_at].strip(), row[email_at].strip().lower()
         problem = _person_problem(name, email)
         if problem:
             errors.append(LineError(number, problem))
         elif email in seen:
-            errors.append(LineError(number, f"{email} is also on line {seen[email]}"))
+            errors.append(LineError(number, say("%(email)s is also on line %(line)s.", email=email, line=seen[email])))
         elif (existing := find_user(session, email)) is not None and existing.role != Role.LEARNER:
-            errors.append(LineError(number, f"{email} belongs to a {existing.role}, not a learner"))
+            errors.append(
+                LineError(
+                    number, say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=existing.role)
+                )
+            )
         else:
             seen[email] = number
             people.append((name, email))
     if errors:
         raise CsvRejected(errors)
     if not people:
-        raise CsvRejected([LineError(2, "no learners in the file")])
+        raise CsvRejected([LineError(2, say("There are no learners in the file."))])
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
-def _person_problem(name: str, email: str) -> str | None:
+def _separator(text: str) -> str:
+    """The CSV's separator: a semicolon when the first line has one and no comma (Excel in Belgium), else a comma."""
+    first = text.split("\n", 1)[0]
+    return ";" if ";" in first and "," not in first else ","
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether name is an IANA time zone this machine knows, such as Europe/Brussels."""
+    if not isinstance(name, str) or not name or len(name) > MAX_TIME_ZONE_CHARS:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not a valid key, such as '../x'
+        return False
+    return True
+
+
+def _person_problem(name: str, email: str) -> Message | None:
     if not name.strip():
-        return "the name is empty"
+        return say("The name is empty.")
     if len(name) > MAX_NAME_CHARS:
-        return f"the name is longer than {MAX_NAME_CHARS} characters"
+        return say("The name is longer than %(count)s characters.", count=MAX_NAME_CHARS)
     if len(email) > MAX_EMAIL_CHARS:
-        return f"the email is longer than {MAX_EMAIL_CHARS} characters"
+        return say("The email is longer than %(count)s characters.", count=MAX_EMAIL_CHARS)
     if not EMAIL_PATTERN.match(email):
-        return f"'{email}' is not an email address"
+        return say("'%(email)s' is not an email address.", email=email)
     return None
+
+
+def set_time_zone(cohort: Cohort, name: str) -> None:
+    """Change the zone of the cohort's days and times."""
+    if not is_time_zone(name):
+        raise CohortError(say("Give a time zone such as Europe/Brussels."))
+    cohort.time_zone = name
 
 
 def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
@@ -182,6 +244,13 @@ def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
     for name, (low, high) in THRESHOLDS.items():
         value = values.get(name, getattr(cohort, name))
         if type(value) is not int or not low <= value <= high:
-            raise CohortError(f"{name.replace('_', ' ')} must be a whole number from {low} to {high}.")
+            raise CohortError(
+                say(
+                    "%(name)s must be a whole number from %(low)s to %(high)s.",
+                    name=name.replace("_", " "),
+                    low=low,
+                    high=high,
+                )
+            )
     for name in THRESHOLDS:
         setattr(cohort, name, values.get(name, getattr(cohort, name)))

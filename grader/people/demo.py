@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.models import WORKING_WEEK, Cohort, Role
+from grader.models import DEFAULT_TIME_ZONE, WORKING_WEEK, Cohort, Role
 from grader.people.accounts import create_user, find_user
+from grader.people.calendar import today_in
 from grader.people.cohorts import create_cohort, enrol
 
 DEMO_PEOPLE = (
@@ -31,7 +32,7 @@ def seed_demo(session: Session, today: date | None = None) -> list[tuple[str, st
             create_user(session, email=email, name=name, role=role, password=password)
             created.append((email, str(role), password))
     if session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT)) is None:
-        today = today or date.today()
+        today = today or today_in(DEFAULT_TIME_ZONE)
         monday = today - timedelta(days=today.weekday())  # the sprint began this week
         coach = find_user(session, DEMO_PEOPLE[0][0])
         if coach is None:  # never: made above; the check tells the type checker the coach exists

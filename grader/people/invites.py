@@ -6,11 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from grader.messages import Refusal, say
 from grader.models import Invite, User, utcnow
 from grader.people.accounts import MIN_PASSWORD_LENGTH, digest_token
 
 
-class InviteError(Exception):
+class InviteError(Refusal):
     """The invite cannot be accepted as asked; the message says why."""
 
 
@@ -30,9 +31,9 @@ def invite_for(session: Session, token: str) -> Invite | None:
 def accept_invite(session: Session, invite: Invite, password: str) -> User:
     """Set the invited learner's password, once."""
     if invite.used_at is not None:
-        raise InviteError("This link was used already. Log in, or ask your coach for a new link.")
+        raise InviteError(say("This link was used already. Log in, or ask your coach for a new link."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InviteError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InviteError(say("Choose a password of at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
     invite.user.password_hash = generate_password_hash(password)
     invite.used_at = utcnow()
     return invite.user

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.models import Cohort, Exercise, Outcome, Submission, User
@@ -45,10 +45,8 @@ def learner_home(session: Session, cohort: Cohort, user: User, today: date) -> L
 def streak(session: Session, cohort: Cohort, user: User, today: date) -> int:
     """Working days in a row, up to today (or yesterday, if today has none yet), with a submission."""
     active = {
-        sprint_day(cohort, as_date(day))
-        for day in session.scalars(
-            select(func.date(Submission.created_at)).where(Submission.user_id == user.id).distinct()
-        )
+        sprint_day(cohort, as_date(moment, cohort.time_zone))
+        for moment in session.scalars(select(Submission.created_at).where(Submission.user_id == user.id))
     }
     day = sprint_day(cohort, today)
     if day not in active:

@@ -7,7 +7,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, load_only
 
 from grader.models import Cohort, Enrollment, Exercise, PlanEntry, User
-from grader.people.calendar import plan
+from grader.people.calendar import local_date, plan
 
 
 def learners_of(session: Session, cohort: Cohort) -> list[User]:
@@ -56,8 +56,8 @@ def as_datetime(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def as_date(value: datetime | date | str) -> date:
-    """The date of a timestamp or date as the driver returned it."""
+def as_date(value: datetime | date | str, zone: str | None = None) -> date:
+    """The date of a timestamp (stored in UTC) or date as the driver returned it, in the zone when one is given."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    return as_datetime(value).date()
+    return local_date(as_datetime(value), zone) if zone else as_datetime(value).date()

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.messages import Message, say, say_plural
 from grader.models import Cohort, Exercise, Outcome, Status, Submission, User
 from grader.people.calendar import working_days_between
 from grader.progress.curves import CohortProgress
@@ -23,7 +24,7 @@ class Signal:
     user_id: int
     name: str
     kind: str
-    reason: str
+    reason: Message
 
 
 def signals(
@@ -47,17 +48,31 @@ def signals(
             quiet = working_days_between(cohort, cohort.start_date, today) + 1
             if quiet >= cohort.inactive_days:
                 found.append(
-                    Signal(user.id, user.name, "quiet", f"No submission yet, {quiet} working days into the sprint.")
+                    Signal(
+                        user.id,
+                        user.name,
+                        "quiet",
+                        say_plural(
+                            "No submission yet, %(num)d working day into the sprint.",
+                            "No submission yet, %(num)d working days into the sprint.",
+                            quiet,
+                        ),
+                    )
                 )
             continue
-        quiet = working_days_between(cohort, as_date(seen), today)
+        quiet = working_days_between(cohort, as_date(seen, cohort.time_zone), today)
         if quiet >= cohort.inactive_days:
             found.append(
                 Signal(
                     user.id,
                     user.name,
                     "quiet",
-                    f"No submission for {quiet} working days (last on {as_date(seen):%a %d %b}).",
+                    say_plural(
+                        "No submission for %(num)d working day (last on %(last)s).",
+                        "No submission for %(num)d working days (last on %(last)s).",
+                        quiet,
+                        last=as_date(seen, cohort.time_zone),
+                    ),
                 )
             )
     found += _stuck(session, cohort, names, today)
@@ -70,8 +85,13 @@ def signals(
                     curve.user_id,
                     curve.name,
                     "behind",
-                    f"Behind the plan by {planned - earned:g} points "
-                    f"({earned:g} of {planned:g} by day {progress.today}).",
+                    say(
+                        "Behind the plan by %(gap)s points (%(earned)s of %(planned)s by day %(day)s).",
+                        gap=round(planned - earned, 1),
+                        earned=round(earned, 1),
+                        planned=round(planned, 1),
+                        day=progress.today,
+                    ),
                 )
             )
     return found
@@ -118,7 +138,12 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                     user_id,
                     names.get(user_id, "?"),
                     "stuck",
-                    f"The same error {len(attempts)} times in a row on '{title}': {first_line}",
+                    say(
+                        "The same error %(count)s times in a row on '%(title)s': %(error)s",
+                        count=len(attempts),
+                        title=title,
+                        error=first_line,
+                    ),
                 )
             )
         elif span <= cohort.stuck_minutes:
@@ -127,7 +152,13 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                     user_id,
                     names.get(user_id, "?"),
                     "stuck",
-                    f"{len(attempts)} failed attempts on '{title}' within {max(1, round(span))} minutes.",
+                    say_plural(
+                        "%(attempts)s failed attempts on '%(title)s' within %(num)d minute.",
+                        "%(attempts)s failed attempts on '%(title)s' within %(num)d minutes.",
+                        max(1, round(span)),
+                        attempts=len(attempts),
+                        title=title,
+                    ),
                 )
             )
     return found

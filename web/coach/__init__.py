@@ -1,6 +1,7 @@
 """The coach's pages, for coaches and admins only: cohorts and their plan, people, exports."""
 
 from flask import Blueprint, abort, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -25,14 +26,14 @@ def cohort_or_404(cohort_id: int) -> Cohort:
     """The cohort if the current user coaches it; 404 otherwise, so other cohorts stay invisible."""
     cohort = db_session().get(Cohort, cohort_id)
     if cohort is None or not coaches(db_session(), cohort, current_user):
-        abort(404, description="There is no such cohort among yours.")
+        abort(404, description=gettext("There is no such cohort among yours."))
     return cohort
 
 
 def enrolled_or_404(cohort_id: int, user_id: int) -> None:
     """Answer 404 unless the user is a learner of the cohort."""
     if db_session().get(Enrollment, (cohort_id, user_id)) is None:
-        abort(404, description="This learner is not in this cohort.")
+        abort(404, description=gettext("This learner is not in this cohort."))
 
 
 def to_cohort(cohort_id: int, section: str = "", *, refused: bool = False) -> BaseResponse:

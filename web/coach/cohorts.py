@@ -2,9 +2,17 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
-from grader.people.cohorts import THRESHOLDS, CohortError, cohorts_of_coach, create_cohort, set_thresholds
+from grader.people.cohorts import (
+    THRESHOLDS,
+    CohortError,
+    cohorts_of_coach,
+    create_cohort,
+    set_thresholds,
+    set_time_zone,
+)
 from grader.people.plan import save_plan
 from grader.progress.queries import exercises_in_plan, learners_of
 from grader.progress.snapshot import snapshot
@@ -21,6 +29,7 @@ from web.forms import (
     flash_errors,
     plan_form,
 )
+from web.i18n import show_in_zone, translate
 from web.matrix import matrix_body
 
 
@@ -45,12 +54,13 @@ def create() -> ResponseReturnValue:
             start_date=filled(form.start_date.data),
             coach=current_user,
             working_days=filled(form.working_days.data),
+            time_zone=filled(form.time_zone.data),
         )
     except CohortError as error:
-        flash(str(error), "error")
+        flash(translate(error.message), "error")
         return redirect(url_for(".index"), 303)
     db_session().commit()
-    flash(f"Cohort '{cohort.name}' created. Now add its learners.")
+    flash(gettext("Cohort '%(name)s' created. Now add its learners.", name=cohort.name))
     return to_cohort(cohort.id)
 
 
@@ -58,7 +68,8 @@ def create() -> ResponseReturnValue:
 def cohort(cohort_id: int) -> ResponseReturnValue:
     """One chart of every learner, the at-risk list, the matrix of learners and exercises, and the forms."""
     found = cohort_or_404(cohort_id)
-    data = snapshot(db_session(), found, today())
+    show_in_zone(found.time_zone)
+    data = snapshot(db_session(), found, today(found.time_zone))
     return render_template(
         "coach/cohort.html",
         snap=data,
@@ -80,11 +91,12 @@ def update_settings(cohort_id: int) -> ResponseReturnValue:
         return to_cohort(cohort_id, "settings", refused=True)
     try:
         set_thresholds(found, {name: form[name].data for name in THRESHOLDS})
+        set_time_zone(found, filled(form.time_zone.data))
     except CohortError as error:
-        flash(str(error), "error")
+        flash(translate(error.message), "error")
         return to_cohort(cohort_id, "settings", refused=True)
     db_session().commit()
-    flash("Thresholds saved.")
+    flash(gettext("Settings saved."))
     return to_cohort(cohort_id)
 
 
@@ -99,12 +111,12 @@ def edit_plan(cohort_id: int) -> ResponseReturnValue:
         try:
             save_plan(session, found, form.changes())
         except CohortError as error:
-            form.form_errors.append(str(error))
+            form.form_errors.append(translate(error.message))
         else:
             session.commit()
-            flash("Plan saved. Curves, pace and signals now follow it.")
+            flash(gettext("Plan saved. Curves, pace and signals now follow it."))
             return to_cohort(cohort_id)
-    flash_errors(form, "Nothing was saved: ")
+    flash_errors(form, gettext("Nothing was saved:") + " ")
     page = render_template("coach/plan.html", cohort=found, exercises=exercises, form=form)
     return page, 400 if form.is_submitted() else 200
 

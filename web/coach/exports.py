@@ -37,7 +37,7 @@ SUBMISSION_COLUMNS = (
 def export_matrix(cohort_id: int) -> Response:
     """The matrix as CSV: one row per learner, one column per exercise."""
     found = cohort_or_404(cohort_id)
-    data = snapshot(db_session(), found, today())
+    data = snapshot(db_session(), found, today(found.time_zone))
     rows: list[list[object]] = [["learner", "email", *[exercise.slug for exercise in data.exercises]]]
     for person in data.learners:
         cells = [_cell_text(data.matrix.get((person.id, exercise.id))) for exercise in data.exercises]

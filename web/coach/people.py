@@ -5,17 +5,19 @@ from collections.abc import Iterable, Sequence
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from grader.models import Submission, User
-from grader.people.cohorts import CohortError, CsvRejected, enrol, enrol_csv
+from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import add_comment
 from grader.progress.snapshot import snapshot
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
 from web.context import db_session, today
 from web.forms import CommentForm, LearnerForm, LearnersCsvForm, filled, flash_errors
+from web.i18n import show_in_zone, translate
 
 TIMELINE_LENGTH = 200
 """Most recent submissions shown on a learner's page."""
@@ -30,12 +32,12 @@ def add_learner(cohort_id: int) -> ResponseReturnValue:
     found = cohort_or_404(cohort_id)
     form = LearnerForm()
     if not form.validate_on_submit():
-        flash_errors(form, "Not added: ")
+        flash_errors(form, gettext("Not added:") + " ")
         return to_cohort(cohort_id, "people", refused=True)
     try:
         added = enrol(db_session(), found, name=filled(form.name.data), email=filled(form.email.data))
     except CohortError as error:
-        flash(f"Not added: {error}", "error")
+        flash(gettext("Not added:") + " " + translate(error.message), "error")
         return to_cohort(cohort_id, "people", refused=True)
     db_session().commit()
     _flash_invites([added])
@@ -54,12 +56,12 @@ def upload_learners(cohort_id: int) -> ResponseReturnValue:
         added = enrol_csv(db_session(), found, form.file.data.read())
     except CsvRejected as rejected:
         db_session().rollback()
-        flash("Nothing was imported. Fix these lines and upload the file again:", "error")
+        flash(gettext("Nothing was imported. Fix these lines and upload the file again:"), "error")
         for error in rejected.errors[:CSV_PROBLEMS_SHOWN]:
-            flash(str(error), "error")
+            flash(_line_problem(error), "error")
         return to_cohort(cohort_id, "people", refused=True)
     db_session().commit()
-    flash(f"{len(added)} learner(s) added.")
+    flash(ngettext("%(num)d learner added.", "%(num)d learners added.", len(added)))
     _flash_invites(added)
     return to_cohort(cohort_id, "people")
 
@@ -70,7 +72,8 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
     found = cohort_or_404(cohort_id)
     enrolled_or_404(cohort_id, user_id)
     session = db_session()
-    data = snapshot(session, found, today(), with_matrix=False)
+    show_in_zone(found.time_zone)
+    data = snapshot(session, found, today(found.time_zone), with_matrix=False)
     curve = next(c for c in data.progress.curves if c.user_id == user_id)
     submissions = session.scalars(
         select(Submission)
@@ -106,7 +109,7 @@ def comment(submission_id: int) -> ResponseReturnValue:
     else:
         add_comment(session, submission, current_user, filled(form.text.data))
         session.commit()
-        flash("Comment saved; the learner sees it beside the submission.")
+        flash(gettext("Comment saved; the learner sees it beside the submission."))
     page = url_for(".learner", cohort_id=cohort_id, user_id=submission.user_id)
     return redirect(f"{page}#submission-{submission_id}")
 
@@ -126,7 +129,7 @@ def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
                     fromfile=f"{name} (#{before.id})",
                     tofile=f"{name} (#{submission.id})",
                 )
-            diffs[submission.id] = "".join(lines) or "(no change)"
+            diffs[submission.id] = "".join(lines) or gettext("(no change)")
         previous[submission.exercise_id] = submission
     return diffs
 
@@ -136,4 +139,16 @@ def _flash_invites(added: Iterable[tuple[User, str | None]]) -> None:
     for user, token in added:
         if token:
             link = url_for("auth.accept_invite", token=token, _external=True)
-            flash(f"Invite link for {user.name} ({user.email}), shown once: {link}", "invite")
+            message = gettext(
+                "Invite link for %(name)s (%(email)s), shown once: %(link)s",
+                name=user.name,
+                email=user.email,
+                link=link,
+            )
+            flash(message, "invite")
+
+
+def _line_problem(error: LineError) -> str:
+    """One problem of a refused CSV file, with its line when it has one."""
+    problem = translate(error.message)
+    return gettext("Line %(line)s: %(problem)s", line=error.line, problem=problem) if error.line else problem

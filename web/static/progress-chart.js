@@ -6,13 +6,13 @@
 
   function datasets(data) {
     const sets = [
-      { label: "Planned pace", data: data.pace, borderColor: "#1b7a3a", borderDash: [6, 4], borderWidth: 2,
+      { label: data.words.pace, data: data.pace, borderColor: "#1b7a3a", borderDash: [6, 4], borderWidth: 2,
         pointRadius: 0, fill: false, kind: "pace" },
-      { label: "Cohort: lower quartile", data: data.lower, borderColor: "rgba(26, 86, 184, 0)", pointRadius: 0,
-        fill: false, kind: "spread" },
-      { label: "Cohort: middle half", data: data.upper, borderColor: "rgba(26, 86, 184, 0)",
+      { label: data.words.lower, data: data.lower, borderColor: "rgba(26, 86, 184, 0)", pointRadius: 0,
+        fill: false, kind: "lower" },
+      { label: data.words.spread, data: data.upper, borderColor: "rgba(26, 86, 184, 0)",
         backgroundColor: "rgba(26, 86, 184, 0.12)", pointRadius: 0, fill: "-1", kind: "spread" },
-      { label: "Cohort median", data: data.median, borderColor: "#1a56b8", borderWidth: 3, pointRadius: 0,
+      { label: data.words.median, data: data.median, borderColor: "#1a56b8", borderWidth: 3, pointRadius: 0,
         fill: false, kind: "median" },
     ];
     data.learners.forEach(function (learner) {
@@ -47,11 +47,11 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "nearest", intersect: false, axis: "xy" },
-        scales: { y: { beginAtZero: true, title: { display: true, text: "points" } } },
+        scales: { y: { beginAtZero: true, title: { display: true, text: data.words.points } } },
         plugins: {
           legend: { labels: { filter: function (item, chartData) {
             const set = chartData.datasets[item.datasetIndex];
-            return set.kind !== "learner" && set.label !== "Cohort: lower quartile";
+            return set.kind !== "learner" && set.kind !== "lower";
           } } },
           tooltip: { callbacks: { title: function (items) { return items.length ? items[0].label : ""; } } },
         },

@@ -1,0 +1,187 @@
+"""The site in the reader's language and time zone: Flask-Babel's selectors, the switcher, grader messages."""
+
+from datetime import date, datetime
+
+from flask import Blueprint, Flask, g, redirect, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    gettext,
+    ngettext,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from grader.locales import DEFAULT_LOCALE, LOCALES, offered
+from grader.messages import Message, Value
+from grader.models import (
+    DEFAULT_TIME_ZONE,
+    Cohort,
+    CohortCoach,
+    Exercise,
+    Outcome,
+    Role,
+    Status,
+    Submission,
+    TestResult,
+)
+from grader.people.cohorts import time_zone_of_learner
+from web.context import db_session
+from web.redirects import safe_next
+
+SESSION_KEY = "language"
+"""Where a visitor's choice of language is kept in the session."""
+
+bp = Blueprint("i18n", __name__)
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Let Flask-Babel pick each request's language and time zone, and give templates what the switcher needs."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    babel.init_app(app, locale_selector=choose_locale, timezone_selector=choose_time_zone)
+    app.jinja_env.filters.update(say=translate, decimalformat=format_decimal, percentformat=format_percent)
+    app.jinja_env.globals.update(
+        title_of=title_of,
+        statement_of=statement_of,
+        hint_of=hint_of,
+        outcome_label=outcome_label,
+        notice_of=notice_of,
+        announcement_of=announcement_of,
+    )
+    app.context_processor(lambda: {"locales": LOCALES, "current_locale": str(get_locale() or DEFAULT_LOCALE)})
+    app.register_blueprint(bp)
+
+
+def choose_locale() -> str:
+    """API: Accept-Language if sent, else the token owner's choice. Pages: the user's, the session's, the browser's."""
+    api_user = g.get("api_user")
+    if api_user is not None:
+        asked = request.accept_languages.best_match(LOCALES) if request.headers.get("Accept-Language") else None
+        return asked or offered(api_user.language) or DEFAULT_LOCALE
+    if current_user.is_authenticated and offered(current_user.language):
+        return current_user.language
+    return offered(session.get(SESSION_KEY)) or request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def choose_time_zone() -> str:
+    """The zone of the cohort a page shows, else of the user's first cohort, else Brussels."""
+    if g.get("time_zone"):
+        return g.time_zone
+    user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
+    if user is None:
+        return DEFAULT_TIME_ZONE
+    if user.role == Role.LEARNER:
+        return time_zone_of_learner(db_session(), user.id)
+    zone = db_session().scalar(
+        select(Cohort.time_zone)
+        .join(CohortCoach, CohortCoach.cohort_id == Cohort.id)
+        .where(CohortCoach.user_id == user.id)
+        .order_by(Cohort.start_date.desc())
+        .limit(1)
+    )
+    return zone or DEFAULT_TIME_ZONE
+
+
+def show_in_zone(zone: str) -> None:
+    """Show this request's times in the zone of the cohort on the page."""
+    g.time_zone = zone
+
+
+def translate(message: Message | str) -> str:
+    """A grader message in the reader's language, its numbers and dates written their way."""
+    if isinstance(message, str):
+        return message
+    values = {name: _formatted(value) for name, value in message.values.items()}
+    if message.plural is not None and message.count is not None:
+        return ngettext(message.text, message.plural, message.count, **values)
+    return gettext(message.text, **values)
+
+
+def _formatted(value: Value) -> str | int:
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return format_decimal(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, "EEE d MMM, HH:mm")
+    if isinstance(value, date):
+        return format_date(value, "EEE d MMM")
+    return value
+
+
+@bp.post("/language")
+def choose_language() -> ResponseReturnValue:
+    """Keep the chosen language (on the profile when logged in) and go back to the page it was chosen on."""
+    code = offered(request.form.get("language")) or DEFAULT_LOCALE
+    if current_user.is_authenticated:
+        current_user.language = code
+        db_session().commit()
+    session[SESSION_KEY] = code
+    return redirect(safe_next(request.form.get("next")))
+
+
+def title_of(exercise: Exercise) -> str:
+    """The exercise's title in the reader's language where the author translated it."""
+    return _translation(exercise, "title") or exercise.title
+
+
+def statement_of(exercise: Exercise) -> tuple[str, bool]:
+    """The statement in the reader's language, and whether it is (False: English shown instead)."""
+    translated = _translation(exercise, "statement")
+    if translated:
+        return translated, True
+    return exercise.statement, str(get_locale()) == DEFAULT_LOCALE
+
+
+def hint_of(result: TestResult, exercise: Exercise) -> str:
+    """A failed test's hint in the reader's language, from the exercise's manifest when it still has that test."""
+    code = str(get_locale())
+    for entry in exercise.manifest:
+        if entry.get("name") == result.name and entry.get("hint") == result.hint:
+            return str(entry.get("hints", {}).get(code) or result.hint)
+    return result.hint
+
+
+def outcome_label(outcome: str | None) -> str:
+    """The outcome of a graded submission as a learner reads it, with a sign beside the colour."""
+    labels: dict[str, str] = {
+        Outcome.PASSED: gettext("✓ passed"),
+        Outcome.FAILED: gettext("✗ failed"),
+        Outcome.ERROR: gettext("⚠ error"),
+        Outcome.TIMEOUT: gettext("⏱ too slow"),
+        Outcome.MEMORY: gettext("⚠ too much memory"),
+        Outcome.INFRASTRUCTURE: gettext("↻ grader problem (not your fault)"),
+    }
+    return labels.get(outcome, outcome or "") if outcome else ""
+
+
+def notice_of(submission: Submission) -> str:
+    """What the grader said about the whole run, in the reader's language."""
+    message = Message.from_json(submission.notice)
+    return translate(message) if message else ""
+
+
+def announcement_of(submission: Submission) -> str:
+    """One sentence for screen readers when the result arrives."""
+    if submission.status != Status.GRADED:
+        return ""
+    if submission.score is None:
+        return gettext("Result: %(outcome)s.", outcome=outcome_label(submission.outcome))
+    return gettext(
+        "Result: %(outcome)s, %(score)s of %(max)s points.",
+        outcome=outcome_label(submission.outcome),
+        score=format_decimal(round(submission.score, 1)),
+        max=format_decimal(round(submission.max_score, 1)),
+    )
+
+
+def _translation(exercise: Exercise, part: str) -> str | None:
+    translations = exercise.translations or {}
+    found = translations.get(str(get_locale()), {})
+    return found.get(part) if isinstance(found, dict) else None
