@@ -38,7 +38,7 @@ catalogs: $(INSTALLED)
 translations: $(INSTALLED)
 	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k say -k say_plural:1,2 -k _l -k lazy_gettext \
 	  --project=autograder --no-wrap --sort-by-file -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 	@echo "Now translate the new and changed entries in $(TRANSLATIONS)/*/LC_MESSAGES/messages.po"
 
 services:

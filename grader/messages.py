@@ -4,12 +4,11 @@
 the web translates a Message when it shows it, the command line prints it in English.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
-
-Value = str | int | float | date | datetime
-"""What a message may carry: the web formats numbers and dates for the reader's language."""
+from typing import Any, TypeAlias
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Message:
         return {"text": self.text, "values": values, "plural": self.plural, "count": self.count}
 
     @classmethod
-    def from_json(cls, data: object) -> "Message | None":
+    def from_json(cls, data: object) -> Message | None:
         """The message stored by to_json, or None for anything else (an older or damaged row)."""
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             return None
@@ -44,6 +43,10 @@ class Message:
             plural if isinstance(plural, str) else None,
             count if isinstance(count, int) else None,
         )
+
+
+Value: TypeAlias = str | int | float | date | datetime | Message
+"""What a message may carry: the web formats numbers and dates for the reader's language, and translates a Message."""
 
 
 def say(text: str, **values: Value) -> Message:

@@ -1,13 +1,20 @@
 """The database schema through Alembic: create, upgrade, adopt a database made before migrations, write a revision."""
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
+from grader.db import SQLITE_BUSY_MS
+from grader.grading.gains import rebuild_all_gains
 from grader.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -15,23 +22,40 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
 """The revision equal to the schema that `create_all` made before there were migrations."""
 
+GAINS_IN_ZONES = "0002"
+"""The revision from which points per day count in each cohort's time zone."""
+
+MIGRATION_LOCK = 7_304_185
+"""Key of the PostgreSQL advisory lock that lets one process migrate at a time."""
+
 
 class SchemaError(RuntimeError):
     """A database whose schema cannot be brought to this version's without a person deciding."""
 
 
 def prepare(engine: Engine) -> None:
-    """Bring the database to the newest revision: create it when empty, adopt it when made before migrations."""
-    with engine.begin() as connection:
-        tables = set(inspect(connection).get_table_names())
-        if not tables - {"alembic_version"}:
+    """Bring the database to the newest revision: create it when empty, adopt it when made before migrations.
+
+    Runs in one transaction that holds the database's write lock, so a failure changes nothing and a
+    second process starting at the same time waits, then finds the work done.
+    """
+    with _migrating(engine) as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        if revision is None and not tables:
             # A new database: create every table as the models say, then record that it is at head.
             Base.metadata.create_all(connection)
             command.stamp(_config(connection), "head")
             return
-        if "alembic_version" not in tables:
+        if revision is None:
             _adopt(connection)
         command.upgrade(_config(connection), "head")
+        if revision is None or revision < GAINS_IN_ZONES:
+            # Points per day were counted in UTC before cohorts had a time zone.
+            with Session(bind=connection) as session:
+                rebuild_all_gains(session)
+                session.flush()
+        _check_foreign_keys(connection)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -49,8 +73,16 @@ def head_revision() -> str:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every revision up to this one (only on a database that migrations manage)."""
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.upgrade(_config(connection), revision)
+        _check_foreign_keys(connection)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo revisions down to this one."""
+    with _migrating(engine) as connection:
+        command.downgrade(_config(connection), revision)
+        _check_foreign_keys(connection)
 
 
 def write_revision(engine: Engine, message: str) -> None:
@@ -69,6 +101,46 @@ def baseline_columns() -> dict[str, set[str]]:
             return _columns(connection)
     finally:
         scratch.dispose()
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction that holds the write lock for the whole migration.
+
+    SQLite: its own engine, because Python's driver commits a table change at once unless the
+    transaction is begun by hand, and foreign keys must be off while a table is copied (Alembic's
+    batch mode drops the old table, which would delete or refuse the rows that point at it).
+    PostgreSQL: an advisory lock held until the transaction ends.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            yield connection
+        return
+    migrating = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @event.listens_for(migrating, "connect")
+    def _by_hand(connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        connection.isolation_level = None  # the driver begins nothing itself
+        connection.execute("PRAGMA foreign_keys=OFF")  # only takes effect outside a transaction
+
+    @event.listens_for(migrating, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before anything is read
+
+    try:
+        with migrating.begin() as connection:
+            yield connection
+    finally:
+        migrating.dispose()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a migration that left a row pointing at nothing (SQLite checks none while it runs)."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise SchemaError(f"the migration left rows that point at nothing: {broken[:5]}")
 
 
 def _adopt(connection: Connection) -> None:

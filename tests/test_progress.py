@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from grader.messages import say
 from grader.models import Cohort, Submission
 from grader.people.calendar import sprint_day, working_days_between
 from grader.progress.home import learner_home
@@ -94,6 +95,19 @@ def test_the_same_error_again_and_again_is_stuck(app, people):
             session.get(Submission, submission_id).feedback = "Python could not read your code:\nNameError: nme"
     reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
     assert reasons == ["The same error 4 times in a row on 'Say hello': NameError: nme"]
+
+
+def test_the_same_timeout_again_and_again_is_stuck(app, people):
+    _, (amina, _, _), cohort = people
+    too_slow = say("Your program ran for more than %(seconds)s seconds and was stopped.", seconds=5.0).to_json()
+    for hour in (9, 11, 13, 15):
+        submission_id = record_submission(app, amina, "hello-name", at(MONDAY, hour), "timeout")
+        with sessions(app).begin() as session:
+            session.get(Submission, submission_id).notice = too_slow
+    reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
+    assert reasons == [
+        "The same error 4 times in a row on 'Say hello': Your program ran for more than 5.0 seconds and was stopped."
+    ]
 
 
 def test_an_empty_or_unstarted_cohort_has_no_signals(app):

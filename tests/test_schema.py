@@ -1,17 +1,21 @@
 """Migrations: they agree with the models, upgrade a filled database intact, and adopt one made before them."""
 
+import threading
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from grader import schema
+from grader.db import make_engine
 from grader.models import Base
 
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'schema.db'}")
+    """The database as the system opens it: SQLite with WAL and foreign keys on."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
     yield engine
     engine.dispose()
 
@@ -19,7 +23,8 @@ def engine(tmp_path):
 def test_the_migrations_build_exactly_what_the_models_describe(engine):
     schema.upgrade(engine)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_server_default": True})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 
@@ -60,6 +65,18 @@ def fill_at_baseline(engine) -> None:
                 "'timeout', 0, 10, 'Your program ran for more than 5 seconds.', '2026-11-02 10:00:00', 0)"
             )
         )
+        connection.execute(text("INSERT INTO enrollments (cohort_id, user_id) VALUES (1, 1)"))
+        connection.execute(text("INSERT INTO plan_entries (cohort_id, exercise_id, due_day) VALUES (1, 1, 3)"))
+        connection.execute(
+            text(
+                "INSERT INTO submissions (id, user_id, exercise_id, files, status, attempt, tries, outcome, score, "
+                "max_score, feedback, created_at, regrades) VALUES (2, 1, 1, '{}', 'graded', 1, 0, 'passed', 10, 10, "
+                "'', '2026-11-03 23:30:00', 0)"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO score_gains (user_id, exercise_id, day, gain) VALUES (1, 1, '2026-11-03', 10)")
+        )
 
 
 def test_upgrading_a_filled_database_keeps_its_data(engine):
@@ -70,9 +87,66 @@ def test_upgrading_a_filled_database_keeps_its_data(engine):
         assert connection.execute(text("SELECT name, language FROM users")).all() == [("Amina", None)]
         assert connection.execute(text("SELECT name, time_zone FROM cohorts")).all() == [("Ghent", "Europe/Brussels")]
         assert connection.execute(text("SELECT slug, translations FROM exercises")).all() == [("hello-name", "{}")]
-        assert connection.execute(text("SELECT feedback, notice FROM submissions")).all() == [
+        assert connection.execute(text("SELECT feedback, notice FROM submissions WHERE id = 1")).all() == [
             ("Your program ran for more than 5 seconds.", None)
         ]
+        assert connection.execute(text("SELECT due_day FROM plan_entries")).all() == [(3,)]
+        # 23:30 UTC on 3 November is the 4th in Brussels: points per day are counted again in the cohort's zone.
+        assert connection.execute(text("SELECT day, gain FROM score_gains")).all() == [("2026-11-04", 10.0)]
+
+
+def test_a_downgrade_to_the_baseline_keeps_the_data(engine):
+    schema.upgrade(engine, schema.BASELINE)
+    fill_at_baseline(engine)
+    schema.prepare(engine)
+    schema.downgrade(engine, schema.BASELINE)
+    assert schema.current_revision(engine) == schema.BASELINE
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 2
+        assert connection.execute(text("SELECT due_day FROM plan_entries")).all() == [(3,)]
+
+
+def test_a_failed_upgrade_changes_nothing_and_the_next_start_succeeds(engine, monkeypatch):
+    schema.upgrade(engine, schema.BASELINE)
+    fill_at_baseline(engine)
+
+    def broken(_session):
+        raise RuntimeError("the machine lost power")
+
+    monkeypatch.setattr(schema, "rebuild_all_gains", broken)
+    with pytest.raises(RuntimeError):
+        schema.prepare(engine)
+    assert schema.current_revision(engine) == schema.BASELINE
+    with engine.connect() as connection:
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(cohorts)"))}
+    assert "time_zone" not in columns
+    monkeypatch.undo()
+    schema.prepare(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+
+
+def test_two_processes_starting_at_once_both_find_the_database_ready(tmp_path):
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        engine = make_engine(url)
+        try:
+            schema.prepare(engine)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            engine.dispose()
+
+    starts = [threading.Thread(target=start) for _ in range(4)]
+    for thread in starts:
+        thread.start()
+    for thread in starts:
+        thread.join()
+    assert errors == []
+    engine = make_engine(url)
+    assert schema.current_revision(engine) == schema.head_revision()
+    engine.dispose()
 
 
 def test_a_database_made_before_migrations_is_adopted_when_it_matches_the_baseline(engine):
@@ -83,7 +157,7 @@ def test_a_database_made_before_migrations_is_adopted_when_it_matches_the_baseli
     schema.prepare(engine)
     assert schema.current_revision(engine) == schema.head_revision()
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 2
 
 
 def test_an_older_database_is_refused_with_the_columns_it_lacks(engine):

@@ -1,6 +1,7 @@
 """The site in the reader's language and time zone: Flask-Babel's selectors, the switcher, grader messages."""
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, session
 from flask.typing import ResponseReturnValue
@@ -13,6 +14,7 @@ from flask_babel import (
     get_locale,
     gettext,
     ngettext,
+    refresh,
 )
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,7 +32,9 @@ from grader.models import (
     Submission,
     TestResult,
 )
-from grader.people.cohorts import time_zone_of_learner
+from grader.people.accounts import role_name
+from grader.people.calendar import time_zone_of_learner
+from grader.people.cohorts import is_time_zone
 from web.context import db_session
 from web.redirects import safe_next
 
@@ -53,6 +57,8 @@ def init_app(app: Flask) -> None:
         outcome_label=outcome_label,
         notice_of=notice_of,
         announcement_of=announcement_of,
+        page_to_return_to=page_to_return_to,
+        role_name=role_name,
     )
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": str(get_locale() or DEFAULT_LOCALE)})
     app.register_blueprint(bp)
@@ -70,7 +76,12 @@ def choose_locale() -> str:
 
 
 def choose_time_zone() -> str:
-    """The zone of the cohort a page shows, else of the user's first cohort, else Brussels."""
+    """The zone of the cohort a page shows, else of the user's latest cohort, else Brussels (also for a bad value)."""
+    zone = _zone_of_request()
+    return zone if is_time_zone(zone) else DEFAULT_TIME_ZONE
+
+
+def _zone_of_request() -> str:
     if g.get("time_zone"):
         return g.time_zone
     user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
@@ -91,6 +102,7 @@ def choose_time_zone() -> str:
 def show_in_zone(zone: str) -> None:
     """Show this request's times in the zone of the cohort on the page."""
     g.time_zone = zone
+    refresh()  # Flask-Babel keeps the zone it chose first for the rest of the request
 
 
 def translate(message: Message | str) -> str:
@@ -98,12 +110,17 @@ def translate(message: Message | str) -> str:
     if isinstance(message, str):
         return message
     values = {name: _formatted(value) for name, value in message.values.items()}
-    if message.plural is not None and message.count is not None:
-        return ngettext(message.text, message.plural, message.count, **values)
-    return gettext(message.text, **values)
+    try:
+        if message.plural is not None and message.count is not None:
+            return ngettext(message.text, message.plural, message.count, **values)
+        return gettext(message.text, **values)
+    except (KeyError, ValueError, TypeError):  # a stored message whose values no longer fit its text
+        return message.text
 
 
 def _formatted(value: Value) -> str | int:
+    if isinstance(value, Message):
+        return translate(value)
     if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -118,12 +135,23 @@ def _formatted(value: Value) -> str | int:
 @bp.post("/language")
 def choose_language() -> ResponseReturnValue:
     """Keep the chosen language (on the profile when logged in) and go back to the page it was chosen on."""
-    code = offered(request.form.get("language")) or DEFAULT_LOCALE
-    if current_user.is_authenticated:
-        current_user.language = code
-        db_session().commit()
-    session[SESSION_KEY] = code
+    code = offered(request.form.get("language"))
+    if code is not None:  # anything else changes nothing: the page comes back as it was
+        if current_user.is_authenticated:
+            current_user.language = code
+            db_session().commit()
+        session[SESSION_KEY] = code
     return redirect(safe_next(request.form.get("next")))
+
+
+def page_to_return_to() -> str:
+    """The page the switcher sends back to: this one, or for a page answering a form, the page the form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return "/"
 
 
 def title_of(exercise: Exercise) -> str:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from grader.models import Role, Submission, User
@@ -17,7 +18,7 @@ def visible_submission(submission_id: int, user: User) -> Submission:
     """The submission if this user may see it; 404 otherwise, so others' ids reveal nothing."""
     submission = db_session().get(Submission, submission_id)
     if submission is None or (submission.user_id != user.id and user.role not in STAFF_ROLES):
-        abort(404, description="There is no such submission.")
+        abort(404, description=gettext("There is no such submission."))
     return submission
 
 

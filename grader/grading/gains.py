@@ -1,14 +1,14 @@
 """Keep the score_gains read model in step with graded submissions."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from grader.models import ScoreGain, Status, Submission
-from grader.people.calendar import local_date
-from grader.people.cohorts import time_zone_of_learner
+from grader.people.calendar import local_date, time_zone_of_learner
 
 
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
@@ -39,9 +39,12 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
         )
 
 
-def rebuild_all_gains(session: Session) -> int:
-    """Recompute every pair's gains, as after importing submissions by hand; return how many pairs."""
-    pairs = session.execute(select(Submission.user_id, Submission.exercise_id).distinct()).all()
+def rebuild_all_gains(session: Session, user_ids: Collection[int] | None = None) -> int:
+    """Recompute every pair's gains (or those of these learners), as after their zone changed; return how many pairs."""
+    query = select(Submission.user_id, Submission.exercise_id).distinct()
+    if user_ids is not None:
+        query = query.where(Submission.user_id.in_(user_ids))
+    pairs = session.execute(query).all()
     for user_id, exercise_id in pairs:
         rebuild_gains(session, user_id, exercise_id)
     return len(pairs)

@@ -8,12 +8,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grader.messages import Refusal, say
+from grader.messages import Message, Refusal, say
 from grader.models import ApiToken, Role, User, utcnow
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 """Shortest password accepted for a new account."""
+
+
+def role_name(role: str) -> Message:
+    """The name of a role in words a person reads (the site translates it)."""
+    names = {
+        Role.LEARNER: say("learner"),
+        Role.COACH: say("coach"),
+        Role.AUTHOR: say("author"),
+        Role.ADMIN: say("admin"),
+    }
+    return names.get(role) or Message(str(role))  # a role of a newer version: its own name
 
 
 class AccountError(Refusal):

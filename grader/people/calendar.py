@@ -3,7 +3,10 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from grader.models import Cohort, Exercise
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grader.models import DEFAULT_TIME_ZONE, Cohort, Enrollment, Exercise
 
 SPRINT_WEEKS = 6
 """Weeks in a sprint."""
@@ -13,6 +16,18 @@ def local_date(timestamp: datetime, zone: str) -> date:
     """The date in the zone of a timestamp stored in UTC: a submission at 00:30 in Brussels counts for that day."""
     moment = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def time_zone_of_learner(session: Session, user_id: int) -> str:
+    """The zone of the learner's most recent cohort, whose days their points count on; Brussels without one."""
+    zone = session.scalar(
+        select(Cohort.time_zone)
+        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+        .where(Enrollment.user_id == user_id)
+        .order_by(Cohort.start_date.desc())
+        .limit(1)
+    )
+    return zone or DEFAULT_TIME_ZONE
 
 
 def today_in(zone: str) -> date:

@@ -2,17 +2,20 @@
 
 import csv
 import io
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
 
+import pytz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grader.grading.gains import rebuild_all_gains
 from grader.messages import Message, Refusal, say
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, Role, User
-from grader.people.accounts import EMAIL_PATTERN, find_user
+from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
 from grader.people.invites import create_invite
 
 NO_PASSWORD = "!"
@@ -118,18 +121,6 @@ def cohort_of_learner(session: Session, user: User) -> Cohort | None:
     )
 
 
-def time_zone_of_learner(session: Session, user_id: int) -> str:
-    """The zone of the learner's most recent cohort, whose days their points count on; Brussels without one."""
-    zone = session.scalar(
-        select(Cohort.time_zone)
-        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
-        .where(Enrollment.user_id == user_id)
-        .order_by(Cohort.start_date.desc())
-        .limit(1)
-    )
-    return zone or DEFAULT_TIME_ZONE
-
-
 def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[User, str | None]:
     """Add a learner to the cohort, creating the account if new; return it and an invite token if one was made."""
     email = email.strip().lower()
@@ -144,9 +135,12 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         session.flush()
         token = create_invite(session, user)
     elif user.role != Role.LEARNER:
-        raise CohortError(say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=user.role))
+        raise CohortError(not_a_learner(email, user.role))
     if session.get(Enrollment, (cohort.id, user.id)) is None:
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
+        if token is None:  # someone with work already: their points per day follow this cohort's zone now
+            session.flush()
+            rebuild_all_gains(session, [user.id])
     return user, token
 
 
@@ -188,11 +182,7 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         elif email in seen:
             errors.append(LineError(number, say("%(email)s is also on line %(line)s.", email=email, line=seen[email])))
         elif (existing := find_user(session, email)) is not None and existing.role != Role.LEARNER:
-            errors.append(
-                LineError(
-                    number, say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=existing.role)
-                )
-            )
+            errors.append(LineError(number, not_a_learner(email, existing.role)))
         else:
             seen[email] = number
             people.append((name, email))
@@ -203,6 +193,11 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
+def not_a_learner(email: str, role: str) -> Message:
+    """Why someone with another role cannot be enrolled."""
+    return say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=role_name(role))
+
+
 def _separator(text: str) -> str:
     """The CSV's separator: a semicolon when the first line has one and no comma (Excel in Belgium), else a comma."""
     first = text.split("\n", 1)[0]
@@ -211,13 +206,13 @@ def _separator(text: str) -> str:
 
 def is_time_zone(name: str) -> bool:
     """Whether name is an IANA time zone this machine knows, such as Europe/Brussels."""
-    if not isinstance(name, str) or not name or len(name) > MAX_TIME_ZONE_CHARS:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not a valid key, such as '../x'
-        return False
-    return True
+    # Both libraries must know it: zoneinfo counts days, Babel (through pytz) writes times.
+    return isinstance(name, str) and len(name) <= MAX_TIME_ZONE_CHARS and name in _time_zones()
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(pytz.all_timezones_set & zoneinfo.available_timezones())
 
 
 def _person_problem(name: str, email: str) -> Message | None:
@@ -232,11 +227,14 @@ def _person_problem(name: str, email: str) -> Message | None:
     return None
 
 
-def set_time_zone(cohort: Cohort, name: str) -> None:
-    """Change the zone of the cohort's days and times."""
+def set_time_zone(session: Session, cohort: Cohort, name: str) -> None:
+    """Change the zone of the cohort's days and times; its learners' points per day are counted again."""
     if not is_time_zone(name):
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
-    cohort.time_zone = name
+    if name != cohort.time_zone:
+        cohort.time_zone = name
+        session.flush()
+        rebuild_all_gains(session, [user.id for user in cohort.learners])
 
 
 def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:

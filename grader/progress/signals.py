@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -99,13 +100,16 @@ def signals(
 
 def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date) -> list[Signal]:
     """K failed attempts on one exercise within M minutes, or the same error K times, in the last day."""
-    since = datetime.combine(today, datetime.max.time()) - STUCK_LOOKBACK
+    # The end of today in the cohort's zone, as the UTC time stored in created_at.
+    end_of_today = datetime.combine(today, time.max, tzinfo=ZoneInfo(cohort.time_zone))
+    since = end_of_today.astimezone(UTC).replace(tzinfo=None) - STUCK_LOOKBACK
     ranked = (
         select(
             Submission.user_id,
             Submission.exercise_id,
             Submission.created_at,
             Submission.outcome,
+            Submission.notice,
             Submission.feedback,
             func.row_number()
             .over(partition_by=(Submission.user_id, Submission.exercise_id), order_by=Submission.created_at.desc())
@@ -116,13 +120,20 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.user_id, ranked.c.exercise_id, ranked.c.created_at, ranked.c.outcome, ranked.c.feedback).where(
-            ranked.c.rank <= cohort.stuck_attempts
-        )
+        select(
+            ranked.c.user_id,
+            ranked.c.exercise_id,
+            ranked.c.created_at,
+            ranked.c.outcome,
+            ranked.c.notice,
+            ranked.c.feedback,
+        ).where(ranked.c.rank <= cohort.stuck_attempts)
     ).all()
     recent: dict[tuple[int, int], list] = defaultdict(list)
-    for user_id, exercise_id, created_at, outcome, feedback in rows:
-        recent[(user_id, exercise_id)].append((created_at, outcome, feedback))
+    for user_id, exercise_id, created_at, outcome, notice, feedback in rows:
+        # The error in words: Python's own, or the grader's notice (too slow, too much memory) when Python said nothing.
+        said = Message.from_json(notice)
+        recent[(user_id, exercise_id)].append((created_at, outcome, feedback or (str(said) if said else "")))
     titles = dict(session.execute(select(Exercise.id, Exercise.title)).all())
     found = []
     for (user_id, exercise_id), attempts in recent.items():

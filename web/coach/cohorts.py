@@ -91,7 +91,7 @@ def update_settings(cohort_id: int) -> ResponseReturnValue:
         return to_cohort(cohort_id, "settings", refused=True)
     try:
         set_thresholds(found, {name: form[name].data for name in THRESHOLDS})
-        set_time_zone(found, filled(form.time_zone.data))
+        set_time_zone(db_session(), found, filled(form.time_zone.data))
     except CohortError as error:
         flash(translate(error.message), "error")
         return to_cohort(cohort_id, "settings", refused=True)
