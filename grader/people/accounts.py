@@ -18,7 +18,7 @@ MIN_PASSWORD_LENGTH = 8
 
 def role_name(role: str) -> Message:
     """The name of a role in words a person reads (the site translates it)."""
-    names = {
+    names: dict[str, Message] = {
         Role.LEARNER: say("learner"),
         Role.COACH: say("coach"),
         Role.AUTHOR: say("author"),
