@@ -149,6 +149,8 @@ class Submission(Base):
     """What the grader says about the whole run, as a message (text and values) the site translates."""
     feedback: Mapped[str] = mapped_column(Text, default="")
     """Python's own words about the whole run, shown under the notice: the syntax error with its line, …"""
+    explanation: Mapped[dict | None] = mapped_column(JSON)
+    """The mistake that kept the code from loading, in a beginner's terms (grader/grading/explanations.py)."""
     exercise_version: Mapped[str | None] = mapped_column(String(16))
     seconds: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -179,7 +181,9 @@ class TestResult(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     """What was expected and what came; empty for hidden tests, whose values stay secret."""
     hint: Mapped[str] = mapped_column(Text, default="")
-    """The author's hint, shown when a hidden-with-hint test fails."""
+    """The author's hint, shown when a hidden-with-hint test fails on its check."""
+    explanation: Mapped[dict | None] = mapped_column(JSON)
+    """Why the test failed, in a beginner's terms (grader/grading/explanations.py)."""
     output: Mapped[str] = mapped_column(Text, default="")
 
 

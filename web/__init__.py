@@ -19,7 +19,12 @@ csrf = CSRFProtect()
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from AUTOGRADER_* settings, or from test_config (with SETTINGS or SERVICES) in the tests."""
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
-    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SESSION_COOKIE_SAMESITE="Lax")
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A form's token lives as long as the session: a page left open for an hour must not lose the code on it.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     app.config.update(test_config or {})
     services: Services = app.config.pop("SERVICES", None) or Services.build(
         app.config.pop("SETTINGS", None) or load_settings()

@@ -12,7 +12,7 @@ from grader.models import Exercise, Submission
 from grader.people.accounts import user_for_token
 from web.context import db_session
 from web.exercises import exercise_or_404, submit_as
-from web.i18n import hint_of, notice_of, translate
+from web.i18n import explained, hint_of, notice_of, translate
 from web.submissions import visible_submission
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -67,6 +67,7 @@ def submission_as_json(submission: Submission) -> dict[str, object]:
         "score": submission.score,
         "max_score": submission.max_score,
         "notice": notice_of(submission),
+        "explanation": _plain_explanation(submission.explanation),
         "feedback": submission.feedback,
         "tests": [
             {
@@ -75,6 +76,7 @@ def submission_as_json(submission: Submission) -> dict[str, object]:
                 "status": r.status,
                 "message": r.message,
                 "hint": hint_of(r, submission.exercise) if r.hint else "",
+                "explanation": _plain_explanation(r.explanation),
                 "hidden": r.hidden,
             }
             for r in submission.results
@@ -86,3 +88,11 @@ def submission_as_json(submission: Submission) -> dict[str, object]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() + "Z" if moment else None
+
+
+def _plain_explanation(data: object) -> dict[str, object] | None:
+    """An explanation as the API gives it: plain text throughout."""
+    found = explained(data, as_html=False)
+    if found is not None:
+        found.pop("compared")
+    return found

@@ -8,7 +8,9 @@ LOOK_AHEAD_DAYS = 5
 """Sprint days after today that the chart still shows, so the pace ahead is visible but curves are not squashed."""
 
 
-def chart_data(progress: CohortProgress, *, with_learners: bool = False, highlight: Curve | None = None) -> dict:
+def chart_data(
+    progress: CohortProgress, *, with_learners: bool = False, highlight: Curve | None = None, mine: bool = False
+) -> dict:
     """Days, planned pace, median and spread, and either every learner (coaches) or one curve."""
     shown = min(progress.length, progress.today + LOOK_AHEAD_DAYS)
     data = {
@@ -27,6 +29,7 @@ def chart_data(progress: CohortProgress, *, with_learners: bool = False, highlig
         "upper": progress.upper,
         "learners": [],
         "highlight": None,
+        "mine": mine,  # the highlighted curve is the reader's own: the summary says "you"
     }
     if with_learners:
         data["learners"] = [

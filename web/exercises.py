@@ -41,7 +41,7 @@ def index() -> ResponseReturnValue:
     cohort = cohort_of_learner(db_session(), current_user) if current_user.role == Role.LEARNER else None
     if cohort is not None:
         home = learner_home(db_session(), cohort, current_user, today(cohort.time_zone))
-        chart = chart_data(home.progress, highlight=Curve(current_user.id, gettext("You"), home.own.points))
+        chart = chart_data(home.progress, highlight=Curve(current_user.id, gettext("You"), home.own.points), mine=True)
     return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart)
 
 

@@ -1,6 +1,8 @@
 """The site in the reader's language and time zone: Flask-Babel's selectors, the switcher, grader messages."""
 
+from collections.abc import Callable
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, session
@@ -17,8 +19,10 @@ from flask_babel import (
     refresh,
 )
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from grader.grading.explanations import explain
 from grader.locales import DEFAULT_LOCALE, LOCALES, offered
 from grader.messages import Message, Value
 from grader.models import (
@@ -37,6 +41,9 @@ from grader.people.calendar import time_zone_of_learner
 from grader.people.cohorts import is_time_zone
 from web.context import db_session
 from web.redirects import safe_next
+
+NOT_CODE = frozenset({"test"})
+"""Values of an explanation that are words, not code: the test's description."""
 
 SESSION_KEY = "language"
 """Where a visitor's choice of language is kept in the session."""
@@ -59,6 +66,7 @@ def init_app(app: Flask) -> None:
         announcement_of=announcement_of,
         page_to_return_to=page_to_return_to,
         role_name=role_name,
+        explained=explained,
     )
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": str(get_locale() or DEFAULT_LOCALE)})
     app.register_blueprint(bp)
@@ -116,6 +124,24 @@ def translate(message: Message | str) -> str:
         return gettext(message.text, **values)
     except (KeyError, ValueError, TypeError):  # a stored message whose values no longer fit its text
         return message.text
+
+
+def with_code(message: Message, plain: frozenset[str] = frozenset()) -> Markup:
+    """A message as HTML, each text value (a name, a keyword) in <code> unless named in plain; all of it escaped."""
+    if message.plural is not None:
+        return Markup(escape(translate(message)))
+    values = {
+        name: (
+            Markup("<code>{}</code>").format(value)
+            if isinstance(value, str) and name not in plain
+            else _formatted(value)
+        )
+        for name, value in message.values.items()
+    }
+    try:
+        return Markup(escape(gettext(message.text))) % values
+    except (KeyError, ValueError, TypeError):
+        return Markup(escape(message.text))
 
 
 def _formatted(value: Value) -> str | int:
@@ -207,6 +233,37 @@ def announcement_of(submission: Submission) -> str:
         score=format_decimal(round(submission.score, 1)),
         max=format_decimal(round(submission.max_score, 1)),
     )
+
+
+def explained(data: object, *, as_html: bool = True) -> dict[str, object] | None:
+    """A stored explanation of a mistake in the reader's language: what happened, where, what to try next.
+
+    As HTML for pages (names and keywords in <code>), as plain text for the API.
+    """
+    found = explain(data)
+    if found is None:
+        return None
+    words: Callable[[Message], str] = (lambda message: with_code(message, NOT_CODE)) if as_html else translate
+    return {
+        "key": found.key,
+        "what": words(found.what),
+        "next": words(found.next_step),
+        "file": found.file,
+        "line": found.line,
+        "code": found.code,
+        "got": marked_difference(found.got, found.expected) if as_html else found.got,
+        "expected": marked_difference(found.expected, found.got) if as_html else found.expected,
+        "compared": bool(found.got or found.expected),
+    }
+
+
+def marked_difference(text: str, other: str) -> Markup:
+    """Text with the parts that differ from other in <mark>: the difference is seen, and not only by colour."""
+    parts = []
+    for tag, start, end, _other_start, _other_end in SequenceMatcher(None, text, other, autojunk=False).get_opcodes():
+        piece = escape(text[start:end])
+        parts.append(piece if tag == "equal" else Markup("<mark>{}</mark>").format(piece))
+    return Markup("").join(parts)
 
 
 def _translation(exercise: Exercise, part: str) -> str | None:

@@ -12,7 +12,8 @@ def matrix_body(snap: Snapshot) -> Markup:
     rows = []
     exercise_ids = [exercise.id for exercise in snap.exercises]  # plain ints: no ORM lookups in the hot loop
     cells_of = snap.matrix.get
-    not_started = f'<td class="none" title="{escape(gettext("not started"))}">·</td>'
+    not_started_title = escape(gettext("not started"))
+    not_started = f'<td class="none" title="{not_started_title}">·</td>'
     solved: dict[int, str] = {}  # attempts → cell, translated once per count, not once per cell
     tried: dict[int, str] = {}
     for learner in snap.learners:

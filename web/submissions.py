@@ -5,7 +5,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from grader.models import Role, Submission, User
+from grader.models import Exercise, Outcome, Role, Submission, User
+from grader.progress.home import next_to_do
 from web.context import db_session
 
 bp = Blueprint("submissions", __name__)
@@ -27,7 +28,7 @@ def visible_submission(submission_id: int, user: User) -> Submission:
 def show(submission_id: int) -> ResponseReturnValue:
     """The submitted code and its result; the page refreshes the result until grading is done."""
     submission = visible_submission(submission_id, current_user)
-    return render_template("submissions/show.html", submission=submission)
+    return render_template("submissions/show.html", submission=submission, next_exercise=_next_for(submission))
 
 
 @bp.get("/submissions/<int:submission_id>/result")
@@ -35,4 +36,11 @@ def show(submission_id: int) -> ResponseReturnValue:
 def result(submission_id: int) -> ResponseReturnValue:
     """Only the result part of the page, fetched again and again by the page while grading runs."""
     submission = visible_submission(submission_id, current_user)
-    return render_template("submissions/_result.html", submission=submission)
+    return render_template("submissions/_result.html", submission=submission, next_exercise=_next_for(submission))
+
+
+def _next_for(submission: Submission) -> Exercise | None:
+    """After a learner's own pass, the exercise to do next in plan order."""
+    if submission.outcome != Outcome.PASSED or submission.user_id != current_user.id:
+        return None
+    return next_to_do(db_session(), current_user)

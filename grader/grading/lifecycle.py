@@ -58,6 +58,7 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
     submission.score = verdict.score()
     submission.notice = verdict.notice.to_json() if verdict.notice else None
     submission.feedback = verdict.feedback
+    submission.explanation = verdict.explanation
     submission.exercise_version = version
     submission.seconds = seconds
     submission.graded_at = utcnow()
@@ -71,6 +72,7 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
             message=test.message,
             output=test.output,
             hint=test.hint,
+            explanation=test.explanation,
         )
         for position, test in enumerate(verdict.tests)
     ]

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from grader.grading.explanations import VALUE_LIMIT, checked, hint_helps
 from grader.messages import Message, say
 from grader.models import Outcome, TestStatus
 from sandbox.limits import Limits
@@ -32,6 +33,8 @@ class TestVerdict:
     output: str
     hint: str
     points: float
+    explanation: dict | None = None
+    """The mistake the harness named (grader/grading/explanations.py), checked; None when it named none."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Verdict:
     feedback: str
     """Python's words (a syntax error with its line, …), shown under the notice as they came."""
     tests: tuple[TestVerdict, ...]
+    explanation: dict | None = None
+    """The mistake that kept the code from loading, named by the harness and checked."""
 
     def score(self) -> float | None:
         """Points of the passed tests; none unless the code ran; no score at all when the grader failed."""
@@ -60,14 +65,21 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
             Outcome.MEMORY,
             say("Your program used more than the %(limit)s MB of memory it may use.", limit=limits.memory_mb),
             manifest,
+            explanation={"key": "memory", "values": {}},
         )
     if raw.timed_out:
         return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
     report = raw.report
     if report is None:
         return _without_results(Outcome.ERROR, _stopped_early(raw), manifest)
-    if report.get("load_timeout") is True or report.get("call_timeout") is True:
-        return _without_results(Outcome.TIMEOUT, _too_slow(limits), manifest)
+    if report.get("load_timeout") is True:
+        return _without_results(
+            Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=checked(report.get("load_explanation"))
+        )
+    if report.get("call_timeout") is True:
+        return _without_results(
+            Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=_where_time_ran_out(report, manifest)
+        )
     if report.get("learner_died") is True:
         return _without_results(
             Outcome.ERROR,
@@ -78,7 +90,11 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
         return _malformed(manifest)
     if report.get("load_error"):
         return _without_results(
-            Outcome.ERROR, say("Python could not read your code:"), manifest, _clip(report["load_error"], 1000)
+            Outcome.ERROR,
+            say("Python could not read your code:"),
+            manifest,
+            _clip(report["load_error"], 1000),
+            checked(report.get("load_explanation")),
         )
     collection_errors = report.get("collection_errors")
     tests = report.get("tests")
@@ -87,7 +103,11 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
     if collection_errors:
         first = collection_errors[0] if isinstance(collection_errors[0], dict) else {}
         return _without_results(
-            Outcome.ERROR, say("Your code could not be loaded:"), manifest, _essence(str(first.get("message", "")))
+            Outcome.ERROR,
+            say("Your code could not be loaded:"),
+            manifest,
+            _essence(str(first.get("message", ""))),
+            checked(first.get("explanation")),
         )
     by_id = _group_by_manifest_id(tests)
     if by_id is None or set(by_id) != {entry["id"] for entry in manifest}:
@@ -111,16 +131,17 @@ def infrastructure_failure(manifest: list[dict]) -> Verdict:
 
 def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
     statuses = {result.get("status") for result in results}
+    hidden = bool(entry["hidden"])
     if statuses <= {"passed"}:
-        status, message, output = TestStatus.PASSED, "", ""
+        status, message, output, explanation = TestStatus.PASSED, "", "", None
     else:
         status = TestStatus.FAILED if "error" not in statuses else TestStatus.ERROR
         failing = next(result for result in results if result.get("status") != "passed")
         message, output = str(failing.get("message", "")), str(failing.get("output", ""))
-    hidden = bool(entry["hidden"])
-    hint = (
-        entry.get("hint", "") if status != TestStatus.PASSED and entry.get("visibility") == "hidden-with-hint" else ""
-    )
+        explanation = checked(failing.get("explanation"), hidden=hidden)
+    # The author's hint fits a check that failed; when an error explains the failure, the explanation says more.
+    with_hint = status == TestStatus.FAILED and entry.get("visibility") == "hidden-with-hint"
+    hint = entry.get("hint", "") if with_hint and hint_helps(explanation) else ""
     return TestVerdict(
         name=entry["name"],
         description=entry["description"],
@@ -131,7 +152,21 @@ def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
         output="" if hidden else _clip(output, OUTPUT_LIMIT),
         hint=hint,
         points=float(entry.get("points") or 0.0),
+        explanation=explanation,
     )
+
+
+def _where_time_ran_out(report: dict, manifest: list[dict]) -> dict | None:
+    """The explanation of the test that was running when time ran out: the learner's line, and which test."""
+    tests = report.get("tests")
+    for test in tests if isinstance(tests, list) else []:
+        found = checked(test.get("explanation")) if isinstance(test, dict) else None
+        if found is not None and found["key"] == "too_slow":
+            entry = next((e for e in manifest if e["id"] == PARAMETER_SUFFIX.sub("", str(test.get("id")))), None)
+            if entry is not None:
+                found["values"]["test"] = str(entry["description"] or entry["name"])[:VALUE_LIMIT]
+            return found
+    return None
 
 
 def _group_by_manifest_id(tests: list) -> dict[str, list[dict]] | None:
@@ -144,7 +179,9 @@ def _group_by_manifest_id(tests: list) -> dict[str, list[dict]] | None:
     return grouped
 
 
-def _without_results(outcome: Outcome, notice: Message, manifest: list[dict], feedback: str = "") -> Verdict:
+def _without_results(
+    outcome: Outcome, notice: Message, manifest: list[dict], feedback: str = "", explanation: dict | None = None
+) -> Verdict:
     tests = tuple(
         TestVerdict(
             entry["name"],
@@ -158,7 +195,7 @@ def _without_results(outcome: Outcome, notice: Message, manifest: list[dict], fe
         )
         for entry in manifest
     )
-    return Verdict(outcome, notice, feedback, tests)
+    return Verdict(outcome, notice, feedback, tests, explanation)
 
 
 def _malformed(manifest: list[dict]) -> Verdict:

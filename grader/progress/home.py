@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from grader.models import Cohort, Exercise, Outcome, Submission, User
 from grader.people.calendar import sprint_day
+from grader.people.cohorts import cohort_of_learner
 from grader.progress.curves import CohortProgress, Curve, cohort_progress
 from grader.progress.queries import as_date, exercises_in_plan, learners_of
 
@@ -31,15 +32,29 @@ def learner_home(session: Session, cohort: Cohort, user: User, today: date) -> L
     progress = cohort_progress(session, cohort, learners, exercises, due, today)
     own = next((curve for curve in progress.curves if curve.user_id == user.id), Curve(user.id, user.name, []))
     progress.curves = []  # never hand other learners' curves to a learner's page
+    upcoming = _first_unsolved(session, user, exercises)
+    return LearnerHome(
+        cohort, progress, own, streak(session, cohort, user, today), upcoming, due[upcoming.id] if upcoming else None
+    )
+
+
+def next_to_do(session: Session, user: User) -> Exercise | None:
+    """The first exercise the learner has not solved, in their cohort's plan order (week and day without one)."""
+    cohort = cohort_of_learner(session, user)
+    if cohort is not None:
+        exercises, _due = exercises_in_plan(session, cohort)
+    else:
+        exercises = list(session.scalars(select(Exercise).order_by(Exercise.week, Exercise.day, Exercise.title)))
+    return _first_unsolved(session, user, exercises)
+
+
+def _first_unsolved(session: Session, user: User, exercises: list[Exercise]) -> Exercise | None:
     solved = set(
         session.scalars(
             select(Submission.exercise_id).where(Submission.user_id == user.id, Submission.outcome == Outcome.PASSED)
         )
     )
-    upcoming = next((exercise for exercise in exercises if exercise.id not in solved), None)
-    return LearnerHome(
-        cohort, progress, own, streak(session, cohort, user, today), upcoming, due[upcoming.id] if upcoming else None
-    )
+    return next((exercise for exercise in exercises if exercise.id not in solved), None)
 
 
 def streak(session: Session, cohort: Cohort, user: User, today: date) -> int:

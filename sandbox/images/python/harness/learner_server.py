@@ -14,13 +14,16 @@ import inspect
 import io
 import os
 import runpy
+import signal
 import socket
 import sys
+import time
 import traceback
 import types
 
 sys.path.insert(0, "/opt/harness")
 
+import explain
 import plain
 from crossing import Remote, is_builtin, plain_args, rebuilt_args
 from endpoint import Endpoint
@@ -74,21 +77,25 @@ class LearnerEnd(Endpoint):
 
     side = "L"
 
-    def __init__(self, sock, learner_dir, names):
+    def __init__(self, sock, learner_dir, names, deadline=None):
         super().__init__(sock)
         self.learner_dir, self.names, self.modules = learner_dir, names, {}
+        self.interrupt_at = deadline
+        """When the learner's code is interrupted to say where it was: just before the tests give up waiting."""
 
     def load(self):
         """Import every learner module, capturing what it prints; describe the first failure."""
         output = CappedOutput()
         for name in self.names:
-            error = captured(output, "", lambda name=name: self.modules.__setitem__(name, _import(name)))
+            with timed(self.interrupt_at):
+                error = captured(output, "", lambda name=name: self.modules.__setitem__(name, _import(name)))
             if isinstance(error, EOFError):
                 # It asked for input while loading: a program, which tests run with run_program.
                 sys.modules.pop(name, None)
                 continue
             if error is not None:
-                return {"load_error": self.where(error, f"while loading {name}.py"), "output": output.text()}
+                described = {**self.where(error, f"while loading {name}.py"), "explain": self.explain(error)}
+                return {"load_error": described, "output": output.text()}
         encoder = plain.Encoder(export=self.export)
         modules = {name: encoder.encode(module) for name, module in self.modules.items()}
         public = {name: _public_names(module) for name, module in self.modules.items()}
@@ -131,11 +138,15 @@ class LearnerEnd(Endpoint):
     def execute(self, function, args, kwargs, request):
         output = CappedOutput()
         result = []
-        error = captured(output, request.get("stdin"), lambda: result.append(function(*args, **kwargs)))
+        with timed(self.interrupt_at):
+            error = captured(output, request.get("stdin"), lambda: result.append(function(*args, **kwargs)))
         return (result[0] if result else None), error, {"output": output.text()}
 
     def describe(self, error):
-        described = {**self.where(error, ""), **plain_args(error)}
+        if isinstance(error, OutOfTime):
+            # Said as a plain timeout: the exception carries the learner's frame, which must not be lent.
+            return {**_error("TimeoutError", "the time is up", ""), "explain": self.explain(error)}
+        described = {**self.where(error, ""), **plain_args(error), "explain": self.explain(error)}
         origin = getattr(error, "__dict__", {}).get("_tests_origin")
         if origin is not None:
             described["origin"] = origin
@@ -151,6 +162,13 @@ class LearnerEnd(Endpoint):
             except Exception:
                 pass
         return described
+
+    def explain(self, error):
+        """The learner's mistake named from the live exception; never lets a misbehaving exception stop the run."""
+        try:
+            return explain.of_exception(error, self.learner_dir)
+        except Exception:
+            return None
 
     def where(self, error, context):
         """An exception as plain data, with the line of the learner's code where it happened."""
@@ -188,11 +206,12 @@ class LearnerEnd(Endpoint):
             return {"re": request["id"], "ok": False, "error": _error("ModuleNotFoundError", f"no {name}.py", "")}
         output = CappedOutput()
         path = os.path.join(self.learner_dir, f"{name}.py")
-        error = captured(output, request.get("stdin"), lambda: runpy.run_path(path, run_name="__main__"))
+        with timed(self.interrupt_at):
+            error = captured(output, request.get("stdin"), lambda: runpy.run_path(path, run_name="__main__"))
         answer = {"re": request["id"], "back": [], "output": output.text()}
         if error is None or (isinstance(error, SystemExit) and error.code in (None, 0)):
             return {**answer, "ok": True, "value": None}
-        return {**answer, "ok": False, "error": self.where(error, "while running")}
+        return {**answer, "ok": False, "error": {**self.where(error, "while running"), "explain": self.explain(error)}}
 
 
 def captured(output, stdin, action):
@@ -201,7 +220,11 @@ def captured(output, stdin, action):
     sys.stdin = io.StringIO(stdin if isinstance(stdin, str) else "")
     sys.stdout = sys.stderr = output
     try:
-        action()
+        try:
+            RUNNING[0] = True
+            action()
+        finally:
+            RUNNING[0] = False
     except BaseException as error:
         return error
     finally:
@@ -248,12 +271,43 @@ def _import(name):
     return importlib.import_module(name)
 
 
+class OutOfTime(BaseException):
+    """Raised into the learner's code just before the run's time is up, to learn which line it was on."""
+
+    def __init__(self, frame):
+        super().__init__("the time is up")
+        self.frame = frame
+
+
+RUNNING = [False]
+"""Whether the learner's code is running now: only then is it interrupted (never the server between calls)."""
+
+
+def _out_of_time(_signal, frame):
+    if RUNNING[0]:
+        raise OutOfTime(frame)
+
+
+@contextlib.contextmanager
+def timed(deadline):
+    """Interrupt the learner's code shortly before the tests' deadline (a loop that never ends says where it is)."""
+    if deadline is None:
+        yield
+        return
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def main():
-    fd, learner_dir, names = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    fd, learner_dir, deadline, names = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4:]
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, learner_dir)
     with contextlib.suppress(ChannelBroken, ChannelTimeout):
-        LearnerEnd(sock, learner_dir, names).serve_forever()
+        LearnerEnd(sock, learner_dir, names, deadline).serve_forever()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import pytest
 
 sys.path.insert(0, "/opt/harness")
 
+import explain  # the harness's own module, found through the line above
+
 TESTS_UID = 10001
 """User that runs pytest and the tests."""
 
@@ -59,6 +61,7 @@ RESERVED_MODULES = frozenset(
         "grading",
         "plain",
         "plain_library",
+        "explain",
         "wire",
         "crossing",
         "endpoint",
@@ -72,6 +75,9 @@ RESERVED_MODULES = frozenset(
 
 REPORT_MARGIN_SECONDS = 1.5
 """Time kept back from the run's limit so the report is written before the host kills the container."""
+
+LEARNER_MARGIN_SECONDS = 0.3
+"""The learner's code is interrupted this long before the tests' deadline, so its answer says which line it was on."""
 
 
 def clip(text, limit):
@@ -102,7 +108,7 @@ def write_files(root, files, owner, file_mode, dir_mode):
 
 
 def syntax_error_of(root, names):
-    """Compile each learner Python file (nothing runs); describe the first syntax error for a beginner."""
+    """Compile each learner file (nothing runs): Python's words for the first syntax error, and its explanation."""
     for name in sorted(names):
         if not name.endswith(".py"):
             continue
@@ -117,8 +123,8 @@ def syntax_error_of(root, names):
                 lines.append("    " + error.text.rstrip("\n"))
                 if error.offset:
                     lines.append("    " + " " * (error.offset - 1) + "^")
-            return "\n".join(lines)
-    return None
+            return "\n".join(lines), explain.of_syntax_error(error, name, source)
+    return None, None
 
 
 def lock_down_tmp():
@@ -138,7 +144,7 @@ def lock_down_tmp():
     os.chmod("/tmp", 0o755)
 
 
-def start_learner(module_names):
+def start_learner(module_names, deadline):
     """Start the learner's process as LEARNER_UID; return our end of the socket between us."""
     ours, theirs = socket.socketpair()
     home = LEARNER_HOME
@@ -150,6 +156,7 @@ def start_learner(module_names):
             "/opt/harness/learner_server.py",
             str(theirs.fileno()),
             LEARNER_DIR,
+            str(deadline - LEARNER_MARGIN_SECONDS),
             *module_names,
         ],
         user=LEARNER_UID,
@@ -179,13 +186,17 @@ def drop_privileges():
 class Collector:
     """A pytest plugin that records each test's outcome and any collection error."""
 
-    def __init__(self, end):
+    def __init__(self, end, public_names):
         self.end = end
+        self.public_names = public_names
         self.tests = []
         self.collection_errors = []
+        self.comparison = None
+        self.explanations = {}
 
     def pytest_runtest_setup(self, item):
         self.end.failed_checks.clear()
+        self.comparison = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -200,15 +211,34 @@ class Collector:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
+        if call.excinfo is not None and call.when in ("setup", "call"):
+            self.explanations[report.nodeid] = self.explanation_of(call.excinfo.value)
         if call.when == "call" and report.passed and self.end.failed_checks:
             # The learner's code caught a failed check of the test's own: the test still fails.
             first = self.end.failed_checks[0]
             report.outcome = "failed"
             report.longrepr = f"{type(first).__name__}: {first} (in a function the test gave your code)"
 
+    def explanation_of(self, error):
+        """Why a test failed in a beginner's words: the learner's exception, a missing name, or what came back."""
+        found = error.__dict__.get("_explanation") if hasattr(error, "__dict__") else None
+        if type(found) is dict:
+            return {name: value for name, value in found.items() if name != "assertion"}  # only ours say that
+        if isinstance(error, AssertionError):
+            return (
+                {**self.comparison, "assertion": True} if self.comparison else {"key": "assertion", "assertion": True}
+            )
+        if isinstance(error, (ImportError, AttributeError)):
+            return explain.of_missing_name(explain.safe_str(error), self.public_names)
+        return None
+
     def pytest_collectreport(self, report):
         if report.failed:
-            self.collection_errors.append({"id": report.nodeid, "message": clip(str(report.longrepr), MESSAGE_LIMIT)})
+            message = clip(str(report.longrepr), MESSAGE_LIMIT)
+            explanation = next(
+                filter(None, (explain.of_missing_name(line, self.public_names) for line in message.splitlines())), None
+            )
+            self.collection_errors.append({"id": report.nodeid, "message": message, "explanation": explanation})
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and not report.passed):
@@ -219,6 +249,7 @@ class Collector:
                     "status": status,
                     "message": self.message_of(report),
                     "output": clip(report.capstdout + report.capstderr, OUTPUT_LIMIT),
+                    "explanation": self.explanations.get(report.nodeid),
                 }
             )
 
@@ -228,6 +259,12 @@ class Collector:
             return None
         import proxy
         from _pytest._io.saferepr import saferepr
+
+        self.comparison = explain.of_comparison(left, right, lambda value: isinstance(value, proxy.Handle))
+        if not any(isinstance(side, proxy.Handle) for side in (left, right)):
+            # Both sides as text, for a visible test's side-by-side view (the host drops them for hidden tests).
+            sides = {"got": saferepr(left, maxsize=300), "expected": saferepr(right, maxsize=300)}
+            self.comparison = {**(self.comparison or {"key": "assertion"}), **sides}
 
         if isinstance(left, proxy.Handle) != isinstance(right, proxy.Handle):
             # The learner's object is never asked whether it equals a plain value: say what came instead.
@@ -288,9 +325,9 @@ def grade(job, started):
     write_files(LEARNER_DIR, files, 0, 0o644, 0o755)
     write_files(TESTS_DIR, job["tests"], TESTS_UID, 0o600, 0o700)
     lock_down_tmp()
-    load_error = syntax_error_of(LEARNER_DIR, files)
+    load_error, explanation = syntax_error_of(LEARNER_DIR, files)
     if load_error:
-        return {"load_error": load_error, "tests": [], "collection_errors": []}
+        return {"load_error": load_error, "load_explanation": explanation, "tests": [], "collection_errors": []}
     # A file named like a module of Python or of the harness is never imported as the learner's.
     module_names = sorted(
         name[:-3]
@@ -298,7 +335,7 @@ def grade(job, started):
         if name.endswith(".py") and name[:-3] not in sys.stdlib_module_names and name[:-3] not in RESERVED_MODULES
     )
 
-    sock = start_learner(module_names)
+    sock = start_learner(module_names, deadline)
     drop_privileges()
     import proxy
     import tests_end
@@ -308,9 +345,18 @@ def grade(job, started):
         loaded = end.ready()
         if loaded.get("load_error"):
             error = loaded["load_error"]
+            explanation = error.get("explain") if isinstance(error, dict) else None
+            if isinstance(explanation, dict) and explanation.get("key") == "too_slow":
+                return {"load_timeout": True, "load_explanation": explanation, "tests": [], "collection_errors": []}
             where = f" ({error.get('where')})" if isinstance(error, dict) and error.get("where") else ""
             text = f"{error.get('type')}: {error.get('message')}{where}" if isinstance(error, dict) else str(error)
-            return {"load_error": clip(text, MESSAGE_LIMIT), "tests": [], "collection_errors": []}
+            explanation = error.get("explain") if isinstance(error, dict) else None
+            return {
+                "load_error": clip(text, MESSAGE_LIMIT),
+                "load_explanation": explanation,
+                "tests": [],
+                "collection_errors": [],
+            }
         proxy.install(end, loaded, module_names, SHARED_DIR)
     except proxy.LearnerTimeout:
         return {"load_timeout": True, "tests": [], "collection_errors": []}
@@ -319,7 +365,7 @@ def grade(job, started):
 
     os.chdir("/tmp")
     os.environ["TMPDIR"] = TESTS_TMP
-    collector = Collector(end)
+    collector = Collector(end, loaded.get("public") or {})
     run_pytest(collector)
     fit_report(collector.tests)
     report = {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}

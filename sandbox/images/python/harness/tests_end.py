@@ -300,6 +300,13 @@ class TestsEnd(Endpoint):
             rebuilt = RuntimeError(message)
         if where:
             rebuilt.add_note(f"(raised in {where})")
+        explanation = error.get("explain")
+        if type(explanation) is dict and explanation.get("key") == "too_slow":
+            # Out of time: the test ends as a timeout, and the learner's line travels with it.
+            self.timed_out = True
+            rebuilt = LearnerTimeout("your code did not finish in time. Is there a loop that never ends?")
+        if type(explanation) is dict and hasattr(rebuilt, "__dict__"):
+            rebuilt.__dict__["_explanation"] = explanation  # read by the report; checked again on the host
         return rebuilt
 
     def _returning(self, origin):
