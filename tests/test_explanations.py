@@ -129,7 +129,8 @@ def test_control_characters_and_long_values_stay_inert():
 
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_every_explanation_has_words_in_every_language(app, key):
-    data = {"key": key, "values": {"name": "nam", "suggestion": "name", "type": "str", "attribute": "uper"}, "line": 2}
+    values = {"name": "nam", "suggestion": "name", "type": "str", "attribute": "uper"}
+    data = {"key": key, "values": values, "file": "hello.py", "line": 2}
     words = {}
     with app.test_request_context():
         for code in ("en", "nl", "fr"):
@@ -142,7 +143,9 @@ def test_every_explanation_has_words_in_every_language(app, key):
 
 def test_the_table_of_beginners_mistakes_in_dutch(app):
     with app.test_request_context(), force_locale("nl"):
-        name = explained({"key": "name_error", "values": {"name": "nam", "suggestion": "name"}, "line": 2})
+        name = explained(
+            {"key": "name_error", "values": {"name": "nam", "suggestion": "name"}, "file": "a.py", "line": 2}
+        )
         assert "nam" in name["what"] and "name" in name["next"]
         nothing = explained({"key": "returned_none", "values": {"expected": "text"}})
         assert "return" in nothing["next"] and "print" in nothing["next"]
@@ -150,11 +153,28 @@ def test_the_table_of_beginners_mistakes_in_dutch(app):
 
 def test_garbage_explanations_are_dropped_and_hidden_data_is_not_kept():
     assert checked({"key": "rm -rf", "values": {}}) is None
+    assert checked({"key": ["unhashable"]}) is None
     assert checked("key_error") is None
-    assert checked({"key": "key_error", "values": {"key": "'secret'"}}, hidden=True)["values"] == {}
-    found = checked({"key": "name_error", "values": {"name": 5, "x" * 100: "y"}, "line": True, "code": "z" * 999})
-    assert found["values"] == {"x" * 40: "y"} and "line" not in found and len(found["code"]) == 200
+    found = checked({"key": "name_error", "values": {"name": 5, "x" * 100: "y", "text": "\x1b[31m"}, "line": True})
+    assert found["values"] == {"text": "\N{REPLACEMENT CHARACTER}[31m"} and "line" not in found
     assert explain(None) is None
+    assert explain({"key": "name_error", "values": {"suggestion": "a", "text": "b"}}) is not None
+
+
+LEARNER_FILES = {"hello.py": "def greet(name):\n    return f'Hello, {nam}!'\n"}
+
+
+def test_a_hidden_test_keeps_only_what_the_learner_wrote_or_fixed_words():
+    honest = {"key": "name_error", "values": {"name": "nam", "suggestion": "name"}, "file": "hello.py", "line": 2}
+    assert checked(honest, files=LEARNER_FILES, hidden=True)["values"] == {"name": "nam", "suggestion": "name"}
+    smuggled = {"key": "name_error", "values": {"name": "secret_42"}, "file": "hello.py", "line": 2, "code": "x"}
+    found = checked(smuggled, files=LEARNER_FILES, hidden=True)
+    assert found["values"] == {} and found["code"] == "    return f'Hello, {nam}!'"  # the code is read from the file
+    assert checked({"key": "key_error", "values": {"key": "'amina'"}}, files=LEARNER_FILES, hidden=True)["values"] == {}
+    assert checked({**honest, "file": "secret.py"}, files=LEARNER_FILES, hidden=True).get("line") is None
+    assert checked({**honest, "line": 4242}, files=LEARNER_FILES).get("line") is None
+    compared = {"key": "wrong_type", "values": {"got": "number", "expected": "secret"}, "got": "1", "expected": "2"}
+    assert checked(compared, hidden=True) == {"key": "wrong_type", "values": {"got": "number"}}
 
 
 def report_with(test_status: str, explanation: dict | None) -> RawRun:
@@ -324,3 +344,60 @@ def test_closing_the_tab_and_reopening_the_exercise_restores_the_draft(app, live
         assert again.locator("#draft-restored").is_visible()
     finally:
         context.close()
+
+
+NOT_A_TYPO = [
+    "def classify(n)\n    return n\n",
+    "def f(forms):\n    for form in forms\n        pass\n",
+    "def f(x):\n    printed = len(\n",
+    "def f():\n    returns = [1, 2\n",
+]
+
+
+@pytest.mark.parametrize("source", NOT_A_TYPO)
+def test_a_name_of_the_code_is_not_taken_for_a_misspelt_keyword(source):
+    with pytest.raises(SyntaxError) as raised:
+        compile(source, "hello.py", "exec")
+    assert harness.of_syntax_error(raised.value, "hello.py", source)["key"] != "misspelt_keyword"
+
+
+def test_asking_a_program_for_more_input_is_its_own_mistake(tmp_path):
+    try:
+        raise EOFError("EOF when reading a line")
+    except EOFError as error:
+        assert harness.of_exception(error, str(tmp_path), in_program=True)["key"] == "program_input"
+        assert harness.of_exception(error, str(tmp_path))["key"] == "input_in_function"
+
+
+def test_a_missing_function_of_the_module_is_a_missing_name(tmp_path):
+    import types as module_types
+
+    hello = module_types.ModuleType("hello")
+    hello.Greet = lambda name: name
+    try:
+        hello.greet  # noqa: B018
+    except AttributeError as error:
+        found = harness.of_exception(error, str(tmp_path))
+    assert found["key"] == "missing_name" and found["values"]["suggestion"] == "Greet"
+
+
+def test_a_learners_own_out_of_time_class_is_not_a_timeout(tmp_path):
+    class OutOfTime(Exception):
+        pass
+
+    class TheHarnesses(BaseException):
+        frame = None
+
+    assert harness.of_exception(OutOfTime(), str(tmp_path), TheHarnesses)["key"] == "exception"
+    assert harness.of_exception(TheHarnesses(), str(tmp_path), TheHarnesses)["key"] == "too_slow"
+
+
+def test_whatever_the_learners_process_sends_is_made_flat_and_short():
+    nested: dict = {}
+    for _ in range(5000):
+        nested = {"x": nested}
+    found = harness.flat(
+        {"key": "name_error", "values": {"name": nested, "n" * 99: "y" * 999}, "line": 10**9, **nested}
+    )
+    assert found == {"key": "name_error", "values": {"n" * 40: "y" * (harness.VALUE_LIMIT - 1) + "…"}}
+    assert harness.flat({"key": ["not text"]}) is None and harness.flat("garbage") is None

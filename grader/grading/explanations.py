@@ -5,7 +5,10 @@ The sandbox sends an explanation as plain data, {"key", "values", "file", "line"
 `explain` turns it into Messages the site shows in the learner's language.
 """
 
-from collections.abc import Callable
+import builtins
+import keyword
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from grader.messages import Message, say
@@ -39,7 +42,9 @@ def _kind(name: str) -> Message:
 def _name_error(values: dict[str, str]) -> tuple[Message, Message]:
     what = say("Python does not know the name %(name)s here.", name=values.get("name", "?"))
     if values.get("suggestion"):
-        return what, say("Did you mean %(suggestion)s? Check the spelling, letter by letter.", **values)
+        return what, say(
+            "Did you mean %(suggestion)s? Check the spelling, letter by letter.", suggestion=values["suggestion"]
+        )
     return what, say("Create it before this line (name = …), or check its spelling, letter by letter.")
 
 
@@ -50,7 +55,11 @@ def _missing_name(values: dict[str, str]) -> tuple[Message, Message]:
         file=values.get("file", "?"),
     )
     if values.get("suggestion"):
-        return what, say("You wrote %(suggestion)s: name it %(name)s, exactly as the exercise says.", **values)
+        return what, say(
+            "You wrote %(suggestion)s: name it %(name)s, exactly as the exercise says.",
+            suggestion=values["suggestion"],
+            name=values.get("name", "?"),
+        )
     return what, say(
         "Define %(name)s with exactly this name (upper and lower case count), at the left margin.",
         name=values.get("name", "?"),
@@ -152,6 +161,10 @@ CATALOGUE: dict[str, Texts] = {
         say("Your function asks for input with input(), but the tests give it its values as arguments."),
         say("Remove input() from the function and use its parameters instead."),
     ),
+    "program_input": lambda values: (
+        say("Your program asked for more input with input() than the test typed."),
+        say("Count the input() calls: read exactly the lines the exercise describes, no more."),
+    ),
     "missing_name": _missing_name,
     "returned_none": lambda values: (
         say(
@@ -242,34 +255,99 @@ class Explanation:
     expected: str = ""
 
 
-FROM_THE_TESTS = frozenset({"key", "text"})
-"""Values that may come from a test's data (a dictionary's key, a text to convert): never kept for a hidden test."""
+VALUE_NAMES = frozenset(
+    {"name", "suggestion", "word", "keyword", "bracket", "character", "file", "attribute", "type", "function"}
+    | {"kind", "key", "text", "got", "expected", "test"}
+)
+"""The values an explanation may carry; anything else the sandbox sends is dropped."""
+
+KINDS = frozenset({"number", "text", "list", "dictionary", "boolean", "nothing", "other"})
+"""Kinds of value a comparison names (the `got` and `expected` values of returned_none and wrong_type)."""
+
+SEQUENCES = frozenset({"list", "tuple", "string", "range", "sequence"})
+"""What an index_error says was indexed."""
+
+WORDS_FROM_THE_CODE = frozenset({"name", "suggestion", "word", "attribute", "type", "function"})
+"""Values that are names written in the learner's code (or Python's own names)."""
+
+PYTHONS_WORDS = (
+    frozenset(dir(builtins))
+    | frozenset(keyword.kwlist)
+    | frozenset({"str", "list", "dict", "tuple", "set", "int", "float", "bool", "NoneType", "module", "range"})
+)
+"""Names of Python itself an explanation may name for a hidden test."""
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 
 
-def checked(data: object, *, hidden: bool = False) -> dict | None:
-    """The explanation as the harness sent it, if well formed: values cut short, a hidden test's data dropped."""
-    if not isinstance(data, dict) or data.get("key") not in CATALOGUE:
+def checked(data: object, *, files: Mapping[str, str] | None = None, hidden: bool = False) -> dict | None:
+    """The explanation the sandbox sent, if well formed; anything that could carry a hidden test's data is dropped.
+
+    With the submitted files, the place must be a line of one of them, and its code is read from them,
+    not taken from the sandbox. For a hidden test, a value is kept only if it is a name of the learner's
+    own code or of Python, or a word of a fixed list: the learner's code, which sees the test's values,
+    cannot pass them on through an explanation.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str) or data["key"] not in CATALOGUE:
         return None
-    values = data.get("values")
-    clean = {
-        "key": data["key"],
-        "values": {
-            str(name)[:40]: value[:VALUE_LIMIT]
-            for name, value in (values.items() if isinstance(values, dict) else [])
-            if isinstance(value, str) and not (hidden and name in FROM_THE_TESTS)
-        },
-    }
-    if isinstance(data.get("file"), str):
-        clean["file"] = data["file"][:VALUE_LIMIT]
-    if isinstance(data.get("line"), int) and not isinstance(data.get("line"), bool) and data["line"] > 0:
-        clean["line"] = data["line"]
-    if isinstance(data.get("code"), str):
-        clean["code"] = data["code"][:CODE_LIMIT]
+    source = "\n".join(files.values()) if files is not None else None
+    sent = data.get("values")
+    values: dict = sent if isinstance(sent, dict) else {}
+    clean: dict = {"key": data["key"], "values": {}}
+    for name, value in values.items():
+        if name in VALUE_NAMES and isinstance(value, str) and (not hidden or _harmless(name, value, source)):
+            clean["values"][name] = _text(value, VALUE_LIMIT)
+    _place(clean, data, files)
     if data.get("assertion") is True:
         clean["assertion"] = True
     if not hidden and isinstance(data.get("got"), str) and isinstance(data.get("expected"), str):
-        clean["got"], clean["expected"] = data["got"][:COMPARED_LIMIT], data["expected"][:COMPARED_LIMIT]
+        clean["got"], clean["expected"] = _text(data["got"], COMPARED_LIMIT), _text(data["expected"], COMPARED_LIMIT)
     return clean
+
+
+def _harmless(name: str, value: str, source: str | None) -> bool:
+    """Whether a value of a hidden test's explanation can only be what the learner wrote or a fixed word."""
+    if name in WORDS_FROM_THE_CODE:
+        if not IDENTIFIER.fullmatch(value):
+            return False
+        written = source is not None and re.search(rf"\b{re.escape(value)}\b", source) is not None
+        return value in PYTHONS_WORDS or written
+    if name in ("got", "expected"):
+        return value in KINDS
+    if name == "kind":
+        return value in SEQUENCES
+    if name == "keyword":
+        return value in PYTHONS_WORDS
+    if name in ("bracket", "character"):
+        return len(value) == 1 and not value.isalnum()
+    return False  # a key, a text to convert, a file named by the sandbox: never for a hidden test
+
+
+def _place(clean: dict, data: dict, files: Mapping[str, str] | None) -> None:
+    """Copy file, line and code; with the submitted files, only a real line of one of them, its code read from it."""
+    file, line = data.get("file"), data.get("line")
+    if not isinstance(file, str):
+        return
+    if files is None:
+        clean["file"] = _text(file, VALUE_LIMIT)
+        if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 1_000_000:
+            clean["line"] = line
+            if isinstance(data.get("code"), str):
+                clean["code"] = _text(data["code"], CODE_LIMIT)
+        return
+    if file not in files:
+        return
+    clean["file"] = file
+    lines = files[file].replace("\r\n", "\n").split("\n")
+    if isinstance(line, int) and not isinstance(line, bool) and 0 < line <= len(lines):
+        clean["line"] = line
+        clean["code"] = _text(lines[line - 1].rstrip(), CODE_LIMIT)
+
+
+def _text(value: str, limit: int) -> str:
+    """Text cut to limit, with control characters and lone surrogates made visible and harmless (a tab stays)."""
+    return UNSAFE_TEXT.sub("\N{REPLACEMENT CHARACTER}", value[:limit])
 
 
 def explain(data: object) -> Explanation | None:
@@ -277,7 +355,10 @@ def explain(data: object) -> Explanation | None:
     found = checked(data)
     if found is None:
         return None
-    what, next_step = CATALOGUE[found["key"]](found["values"])
+    try:
+        what, next_step = CATALOGUE[found["key"]](found["values"])
+    except (KeyError, TypeError, ValueError):  # values a newer or older version wrote differently
+        return None
     return Explanation(
         found["key"],
         what,

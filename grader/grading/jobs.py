@@ -46,7 +46,7 @@ def grade(services: Services, submission_id: int, attempt: int) -> str:
         raw = _run_with_retries(job, services.settings)
     except SandboxUnavailable as error:
         return _retry_later(services, submission_id, attempt, str(error))
-    verdict = decide(raw, job.manifest, job.limits)
+    verdict = decide(raw, job.manifest, job.limits, job.files)
     with services.sessions.begin() as session:
         submission = lifecycle.running(session, submission_id, attempt)
         if submission is None:

@@ -1,6 +1,7 @@
 """Turn what the host observed of one sandbox run into a verdict; never raises, never passes by default."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from grader.grading.explanations import VALUE_LIMIT, checked, hint_helps
@@ -58,8 +59,18 @@ class Verdict:
         return round(sum(test.points for test in self.tests if test.status == TestStatus.PASSED), 2)
 
 
-def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
-    """Decide from the host's own observations first, then from a report that must match the manifest."""
+def decide(raw: RawRun, manifest: list[dict], limits: Limits, files: Mapping[str, str] | None = None) -> Verdict:
+    """Decide from the host's own observations first, then from a report that must match the manifest.
+
+    The learner's files, when given, are where explanations must point (grader/grading/explanations.py).
+    """
+    try:
+        return _decide(raw, manifest, limits, files)
+    except Exception:  # a report shaped to break the host is a broken run, never a crash of the worker
+        return _malformed(manifest)
+
+
+def _decide(raw: RawRun, manifest: list[dict], limits: Limits, files: Mapping[str, str] | None) -> Verdict:
     if raw.oom_killed:
         return _without_results(
             Outcome.MEMORY,
@@ -74,11 +85,14 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
         return _without_results(Outcome.ERROR, _stopped_early(raw), manifest)
     if report.get("load_timeout") is True:
         return _without_results(
-            Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=checked(report.get("load_explanation"))
+            Outcome.TIMEOUT,
+            _too_slow(limits),
+            manifest,
+            explanation=checked(report.get("load_explanation"), files=files),
         )
     if report.get("call_timeout") is True:
         return _without_results(
-            Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=_where_time_ran_out(report, manifest)
+            Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=_where_time_ran_out(report, manifest, files)
         )
     if report.get("learner_died") is True:
         return _without_results(
@@ -94,7 +108,7 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
             say("Python could not read your code:"),
             manifest,
             _clip(report["load_error"], 1000),
-            checked(report.get("load_explanation")),
+            checked(report.get("load_explanation"), files=files),
         )
     collection_errors = report.get("collection_errors")
     tests = report.get("tests")
@@ -107,12 +121,12 @@ def decide(raw: RawRun, manifest: list[dict], limits: Limits) -> Verdict:
             say("Your code could not be loaded:"),
             manifest,
             _essence(str(first.get("message", ""))),
-            checked(first.get("explanation")),
+            checked(first.get("explanation"), files=files),
         )
     by_id = _group_by_manifest_id(tests)
     if by_id is None or set(by_id) != {entry["id"] for entry in manifest}:
         return _malformed(manifest)
-    verdicts = tuple(_test_verdict(entry, by_id[entry["id"]]) for entry in manifest)
+    verdicts = tuple(_test_verdict(entry, by_id[entry["id"]], files) for entry in manifest)
     passed = all(test.status == TestStatus.PASSED for test in verdicts)
     return Verdict(Outcome.PASSED if passed else Outcome.FAILED, None, "", verdicts)
 
@@ -129,7 +143,7 @@ def infrastructure_failure(manifest: list[dict]) -> Verdict:
     )
 
 
-def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
+def _test_verdict(entry: dict, results: list[dict], files: Mapping[str, str] | None) -> TestVerdict:
     statuses = {result.get("status") for result in results}
     hidden = bool(entry["hidden"])
     if statuses <= {"passed"}:
@@ -138,7 +152,7 @@ def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
         status = TestStatus.FAILED if "error" not in statuses else TestStatus.ERROR
         failing = next(result for result in results if result.get("status") != "passed")
         message, output = str(failing.get("message", "")), str(failing.get("output", ""))
-        explanation = checked(failing.get("explanation"), hidden=hidden)
+        explanation = checked(failing.get("explanation"), files=files, hidden=hidden)
     # The author's hint fits a check that failed; when an error explains the failure, the explanation says more.
     with_hint = status == TestStatus.FAILED and entry.get("visibility") == "hidden-with-hint"
     hint = entry.get("hint", "") if with_hint and hint_helps(explanation) else ""
@@ -156,13 +170,16 @@ def _test_verdict(entry: dict, results: list[dict]) -> TestVerdict:
     )
 
 
-def _where_time_ran_out(report: dict, manifest: list[dict]) -> dict | None:
+def _where_time_ran_out(report: dict, manifest: list[dict], files: Mapping[str, str] | None) -> dict | None:
     """The explanation of the test that was running when time ran out: the learner's line, and which test."""
     tests = report.get("tests")
     for test in tests if isinstance(tests, list) else []:
-        found = checked(test.get("explanation")) if isinstance(test, dict) else None
+        if not isinstance(test, dict) or not isinstance(test.get("explanation"), dict):
+            continue
+        entry = next((e for e in manifest if e["id"] == PARAMETER_SUFFIX.sub("", str(test.get("id")))), None)
+        found = checked(test["explanation"], files=files, hidden=entry is None or bool(entry["hidden"]))
         if found is not None and found["key"] == "too_slow":
-            entry = next((e for e in manifest if e["id"] == PARAMETER_SUFFIX.sub("", str(test.get("id")))), None)
+            found["values"] = {}  # only the host names the test
             if entry is not None:
                 found["values"]["test"] = str(entry["description"] or entry["name"])[:VALUE_LIMIT]
             return found

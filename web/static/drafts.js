@@ -1,31 +1,53 @@
 // Keep the learner's code in this browser while they type, so a closed tab or a lost page never loses it.
-// Each exercise file has its own draft; the draft is dropped once the code is sent and shown back by the site.
+// A draft belongs to one person, one exercise and one file, and remembers the code it started from: it is
+// restored only over that same code (never over newer code sent from elsewhere) and dropped once it was sent.
 (function () {
   const form = document.getElementById("submit-form");
   if (!form || !window.localStorage) return;
-  const exercise = form.dataset.exercise;
+  const prefix = "autograder:draft:" + form.dataset.user + ":";
   const boxes = form.querySelectorAll("textarea.code");
   const notice = document.getElementById("draft-restored");
 
-  function key(box) { return "autograder:draft:" + exercise + ":" + box.name; }
+  function fingerprint(text) {
+    let hash = 5381;
+    for (let i = 0; i < text.length; i += 1) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+    return text.length + ":" + hash;
+  }
+  function key(box) { return prefix + form.dataset.exercise + ":" + box.name; }
+  function read(box) {
+    try { return JSON.parse(localStorage.getItem(key(box)) || "null"); } catch (error) { return null; }
+  }
 
   let restored = false;
   boxes.forEach(function (box) {
-    let draft = null;
-    try { draft = localStorage.getItem(key(box)); } catch (error) { return; }
-    if (draft !== null && draft !== box.value) {
-      box.value = draft;
+    const shown = box.value;
+    const base = fingerprint(shown);
+    const draft = read(box);
+    if (draft && draft.base === base && draft.text !== shown) {
+      box.value = draft.text;
       restored = true;
+    } else if (draft) {
+      try { localStorage.removeItem(key(box)); } catch (error) { /* nothing kept */ }
     }
     box.addEventListener("input", function () {
-      try { localStorage.setItem(key(box), box.value); } catch (error) { /* storage full or off: keep typing */ }
+      const text = box.value;
+      try {
+        if (text === shown) localStorage.removeItem(key(box));
+        else localStorage.setItem(key(box), JSON.stringify({ base: base, text: text }));
+      } catch (error) { /* storage full or off: keep typing */ }
     });
   });
   if (restored && notice) notice.hidden = false;
-  document.dispatchEvent(new CustomEvent("drafts-restored"));
+})();
 
-  form.addEventListener("submit", function () {
-    // Sent: the site keeps it now, and shows it again with the result.
-    boxes.forEach(function (box) { try { localStorage.removeItem(key(box)); } catch (error) { /* nothing kept */ } });
+// Logging out on a shared computer leaves no code behind for the next person.
+(function () {
+  const logout = document.querySelector("form[action$='/logout']");
+  if (!logout || !window.localStorage) return;
+  logout.addEventListener("submit", function () {
+    try {
+      Object.keys(localStorage).filter(function (name) { return name.startsWith("autograder:draft:"); })
+        .forEach(function (name) { localStorage.removeItem(name); });
+    } catch (error) { /* nothing kept */ }
   });
 })();

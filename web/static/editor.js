@@ -5,21 +5,19 @@
   const form = document.getElementById("submit-form");
   if (!form) return;
   const boxes = Array.from(form.querySelectorAll("textarea.code"));
-  const editors = {};
+  const editors = new Map();
 
   function submit() { form.requestSubmit(); }
 
   if (window.AutograderEditor) {
     boxes.forEach(function (box) {
       const label = form.querySelector("label[for='" + box.id + "']");
-      editors[box.dataset.file] = window.AutograderEditor.mountEditor(box, {
+      const editor = window.AutograderEditor.mountEditor(box, {
         label: (label ? label.textContent : box.dataset.file) + " — " + form.dataset.keys,
         onSubmit: submit,
       });
-    });
-    boxes.forEach(function (box) {
-      const label = form.querySelector("label[for='" + box.id + "']");
-      if (label) label.addEventListener("click", function () { editors[box.dataset.file].view.focus(); });
+      editors.set(box.dataset.file, editor);
+      if (label) label.addEventListener("click", function () { editor.view.focus(); });
     });
   } else {
     boxes.forEach(function (box) {
@@ -43,31 +41,32 @@
   const announcer = document.getElementById("live-announcer");
   const upload = document.getElementById("upload");
   if (!shown || !window.fetch) return;
+  let sending = 0; // each send gets a number: only the latest one's result is shown
 
   function markErrorLine(section) {
-    Object.values(editors).forEach(function (editor) { editor.markLine(null); });
+    editors.forEach(function (editor) { editor.markLine(null); });
     const found = section.querySelector(".explanation[data-line]:not([data-line=''])");
-    if (!found) return;
-    const editor = editors[found.dataset.file] || Object.values(editors)[0];
+    const editor = found && (editors.get(found.dataset.file) || (editors.size === 1 ? editors.values().next().value : null));
     if (editor) editor.markLine(Number(found.dataset.line));
   }
 
-  async function follow(url) {
+  async function follow(url, number) {
     let delay = 400;
-    for (;;) {
+    while (number === sending) {
+      let section = null;
       try {
         const response = await fetch(url, { headers: { Accept: "text/html" } });
-        if (response.ok) {
+        if (response.ok && number === sending) {
           shown.innerHTML = await response.text();
-          const section = shown.querySelector(".result");
-          if (section && section.dataset.status === "graded") {
-            markErrorLine(section);
-            if (announcer) announcer.textContent = section.dataset.announce || "";
-            return;
-          }
+          section = shown.querySelector(".result");
         }
       } catch (error) {
         // The network hiccuped; ask again a little later.
+      }
+      if (section && section.dataset.status === "graded") {
+        markErrorLine(section);
+        if (announcer) announcer.textContent = section.dataset.announce || "";
+        return;
       }
       await new Promise(function (resolve) { setTimeout(resolve, delay); });
       delay = Math.min(delay * 1.5, 3000);
@@ -77,21 +76,30 @@
   form.addEventListener("submit", async function (event) {
     if (upload && upload.files.length) return; // files chosen from the computer: the plain form sends them
     event.preventDefault();
+    sending += 1;
+    const number = sending;
     let response;
     try {
       response = await fetch(form.action, { method: "POST", body: new FormData(form) });
     } catch (error) {
-      form.submit(); // no network answer: the plain form tries, and the page says what happened
+      // Nothing is sent again by itself (it may have arrived): the learner decides, and the code stays.
+      shown.hidden = false;
+      shown.textContent = form.dataset.offline;
+      if (announcer) announcer.textContent = form.dataset.offline;
       return;
     }
     const page = new URL(response.url);
     if (!response.redirected || !/\/submissions\/\d+$/.test(page.pathname)) {
-      form.submit(); // refused (an empty file, too many at once): the page explains, and keeps the code
+      // Refused (an empty file, too many at once) or logged out: show the site's own answer, which keeps the code.
+      const html = await response.text();
+      document.open();
+      document.write(html);
+      document.close();
       return;
     }
     if (announcer) announcer.textContent = "";
     shown.hidden = false;
     shown.innerHTML = "";
-    follow(page.pathname + "/result");
+    follow(page.pathname + "/result", number);
   });
 })();

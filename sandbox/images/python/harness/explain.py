@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import traceback
+import types
 
 VALUE_LIMIT = 80
 """Characters of any value an explanation carries (a name, a key, a line of code is cut to CODE_LIMIT)."""
@@ -48,8 +49,9 @@ def clip(value, limit):
 def place(file, line, source=None):
     """Where: the file, the line number and that line's code (read from the source when given)."""
     where = {"file": clip(file, VALUE_LIMIT), "line": line if isinstance(line, int) else None}
-    if source is not None and isinstance(line, int) and 0 < line <= source.count("\n") + 1:
-        where["code"] = clip(source.splitlines()[line - 1].rstrip() if source.splitlines() else "", CODE_LIMIT)
+    lines = source.replace("\r\n", "\n").split("\n") if source is not None else []
+    if isinstance(line, int) and 0 < line <= len(lines):
+        where["code"] = clip(lines[line - 1].rstrip(), CODE_LIMIT)  # Python numbers lines by \n alone
     return where
 
 
@@ -57,16 +59,15 @@ def place(file, line, source=None):
 
 
 def of_syntax_error(error, file, source):
-    """Explain a SyntaxError (IndentationError, TabError) of one file."""
+    """Explain a SyntaxError (IndentationError, TabError) of one file: Python's own precise words first."""
     where = place(file, error.lineno, source)
     message = str(getattr(error, "msg", "") or "")
     line = where.get("code", "")
-    for character in NON_BREAKING_SPACES:
-        if character in line or f"U+{ord(character):04X}" in message:
-            return explanation("nonbreaking_space", where)
-    curly = next((character for character in CURLY_QUOTES if character in line), None)
-    if curly or any(f"U+{ord(character):04X}" in message for character in CURLY_QUOTES):
-        return explanation("curly_quote", where, character=curly or "")
+    if any(f"U+{ord(character):04X}" in message for character in NON_BREAKING_SPACES):
+        return explanation("nonbreaking_space", where)
+    invalid = re.match(r"invalid character '(.)'", message)
+    if invalid and invalid.group(1) in CURLY_QUOTES:
+        return explanation("curly_quote", where, character=invalid.group(1))
     if isinstance(error, TabError) or "inconsistent use of tabs" in message:
         return explanation("mixed_tabs", where)
     if isinstance(error, IndentationError):
@@ -75,9 +76,6 @@ def of_syntax_error(error, file, source):
         if message.startswith("expected an indented block"):
             return explanation("expected_indent", where)
         return explanation("indent_mismatch", where)
-    misspelt = misspelt_keyword(line)
-    if misspelt:
-        return explanation("misspelt_keyword", where, word=misspelt[0], keyword=misspelt[1])
     if message.startswith("expected ':'"):
         return explanation("missing_colon", where)
     never_closed = re.match(r"'(.)' was never closed", message)
@@ -87,78 +85,85 @@ def of_syntax_error(error, file, source):
         return explanation("unclosed_string", where)
     if "does not match opening parenthesis" in message or message.startswith("unmatched"):
         return explanation("unmatched_bracket", where)
-    invalid = re.match(r"invalid character '(.)'", message)
     if invalid:
         return explanation("invalid_character", where, character=invalid.group(1))
     if message.startswith("invalid non-printable character"):
-        return explanation("invalid_character", where, character=message.rsplit(" ", 1)[-1])
-    if re.search(r"\b(if|elif|else|for|while|def|class|try|except|with)\b[^:]*$", line.split("#")[0]):
-        return explanation("missing_colon", where)
+        return explanation("invalid_character", where, character=message.rsplit(" ", 1)[-1][:12])
+    if message.startswith("invalid syntax"):
+        misspelt = misspelt_keyword(line, source)
+        if misspelt:
+            return explanation("misspelt_keyword", where, word=misspelt[0], keyword=misspelt[1])
+        if re.match(r"\s*(if|elif|else|for|while|def|class|try|except|with)\b[^:]*$", line.split("#")[0]):
+            return explanation("missing_colon", where)
     return explanation("syntax_error", where)
 
 
-def misspelt_keyword(line):
-    """A word of the line that is not a keyword but looks like one (retrun, esle, whlie), and that keyword."""
-    code = re.sub(r"(\"[^\"]*\"|'[^']*')", "", line.split("#")[0])
-    words = re.findall(r"[A-Za-z_]\w*", code)
-    starts = {
-        "return",
-        "else",
-        "elif",
-        "while",
-        "for",
-        "def",
-        "class",
-        "import",
-        "from",
-        "if",
-        "print",
-        "True",
-        "False",
-    }
-    for word in words:
-        if keyword.iskeyword(word) or word in dir(builtins) or len(word) < 2:
-            continue
-        close = difflib.get_close_matches(word, sorted(starts | set(keyword.kwlist)), n=1, cutoff=0.75)
-        if (close and sorted(close[0]) == sorted(word)) or (close and len(word) >= 4 and close[0] in starts):
-            return word, close[0]
+STATEMENT_WORDS = ("return", "else", "elif", "while", "for", "def", "class", "import", "from", "if", "print", "pass")
+"""Words a statement starts with, which beginners misspell (retrun, esle, whlie)."""
+
+
+def misspelt_keyword(line, source):
+    """The statement's first word when it is not a name of the code but looks like a keyword, and that keyword."""
+    first = re.match(r"\s*([A-Za-z_]\w*)", line)
+    if first is None:
+        return None
+    word = first.group(1)
+    if keyword.iskeyword(word) or word in dir(builtins) or len(word) < 2:
+        return None
+    if len(re.findall(rf"\b{re.escape(word)}\b", source or "")) > 1:
+        return None  # a name the code uses elsewhere: a variable, not a typo
+    close = difflib.get_close_matches(word, STATEMENT_WORDS, n=1, cutoff=0.7)
+    if close and (sorted(close[0]) == sorted(word) or len(word) == len(close[0])):
+        return word, close[0]
     return None
 
 
 # Runtime: from the live exception, in the learner's process.
 
 
-def of_exception(error, learner_dir):
-    """Explain an exception raised by the learner's code, at the last line of theirs it passed through."""
-    if type(error).__name__ == "OutOfTime":
+def of_exception(error, learner_dir, out_of_time=None, in_program=False):
+    """Explain an exception raised by the learner's code, at the last line of theirs it passed through.
+
+    out_of_time is the harness's own class for an interrupted run (a learner's class of that name is not it);
+    in_program says the code ran as a program, where input() reads what the test typed.
+    """
+    if out_of_time is not None and type(error) is out_of_time:
         return explanation("too_slow", where_running(getattr(error, "frame", None), learner_dir))
     frame, where = learner_frame(error, learner_dir)
     kind = type(error)
     message = safe_str(error)
     if isinstance(error, EOFError):
-        return explanation("input_in_function", where)
+        return explanation("program_input" if in_program else "input_in_function", where)
     if isinstance(error, RecursionError):
         return explanation("recursion", where)
     if isinstance(error, ZeroDivisionError):
         return explanation("zero_division", where)
     if isinstance(error, NameError) and not isinstance(error, UnboundLocalError):
         name = getattr(error, "name", None) or first_quoted(message)
-        names = set(dir(builtins))
-        if frame is not None:
-            names |= set(frame.f_locals) | set(frame.f_globals)
-        return explanation("name_error", where, name=name, suggestion=closest(name, names))
+        own = set(frame.f_locals) | set(frame.f_globals) if frame is not None else set()
+        suggestion = closest(name, own) or closest(name, dir(builtins), cutoff=0.85)
+        return explanation("name_error", where, name=name, suggestion=suggestion)
     if isinstance(error, UnboundLocalError):
         return explanation("unbound_local", where, name=first_quoted(message))
     if isinstance(error, KeyError):
         key = error.args[0] if error.args else ""
         return explanation("key_error", where, key=safe_repr(key))
     if isinstance(error, IndexError):
-        return explanation("index_error", where, kind=first_word(message))
+        indexed = first_word(message)
+        return explanation(
+            "index_error", where, kind=indexed if indexed in ("list", "tuple", "string", "range") else ""
+        )
     if isinstance(error, AttributeError):
         obj = getattr(error, "obj", None)
         name = getattr(error, "name", None) or (re.findall(r"'([^']*)'", message) or [""])[-1]
         if "'NoneType' object" in message:
             return explanation("none_attribute", where, attribute=name)
+        if isinstance(obj, types.ModuleType):
+            # The tests reach for a function of the learner's module that is not there (hello.greet).
+            public = [entry for entry in dir(obj) if not entry.startswith("_")]
+            return explanation(
+                "missing_name", None, name=name, file=f"{obj.__name__}.py", suggestion=closest(name, public)
+            )
         if obj is not None or re.match(r"'\w+' object has no attribute", message):
             type_name = type(obj).__name__ if obj is not None else first_quoted(message)
             choices = dir(obj) if obj is not None else []
@@ -209,9 +214,11 @@ def definition(function, learner_dir):
     """Where the learner's function of that name is defined, when the error was raised before it ran."""
     name = function.rsplit(".", 1)[-1]
     for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None) or ""
-        code = getattr(getattr(module, name, None), "__code__", None)
-        if path.startswith(learner_dir + os.sep) and code is not None:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.startswith(learner_dir + os.sep):
+            continue  # only the learner's own modules are looked into
+        code = getattr(vars(module).get(name), "__code__", None)
+        if code is not None:
             return place(os.path.relpath(path, learner_dir), code.co_firstlineno, read_source(path))
     return None
 
@@ -239,6 +246,7 @@ def of_missing_name(message, public_names):
     else:
         return None
     names = public_names.get(module, [])
+    names = [name for name in names if type(name) is str] if type(names) is list else []
     return explanation("missing_name", None, name=name, file=f"{module}.py", suggestion=closest(name, names))
 
 
@@ -271,7 +279,7 @@ def kind_of(value):
     return "other"
 
 
-def closest(name, names):
+def closest(name, names, cutoff=0.6):
     """The name among names that name was probably meant to be, or ''."""
     if not isinstance(name, str) or not name:
         return ""
@@ -281,9 +289,11 @@ def closest(name, names):
     exact = [candidate for candidate in candidates if candidate.lower() == name.lower() and candidate != name]
     if exact:
         return exact[0]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
     if close:
         return close[0]
+    if len(name) < 3:
+        return ""
     prefixed = [candidate for candidate in candidates if candidate.startswith(name) or name.startswith(candidate)]
     return prefixed[0] if len(prefixed) == 1 and len(prefixed[0]) > 2 else ""
 
@@ -310,6 +320,30 @@ def first_quoted(message):
 
 def first_word(message):
     return message.split(" ", 1)[0] if message else ""
+
+
+REPORTED_KEYS = ("key", "file", "line", "code", "got", "expected", "assertion")
+"""What an explanation may hold besides its values; nothing else enters the report."""
+
+
+def flat(found):
+    """An explanation as the report carries it: flat, typed and short, whatever the learner's process sent."""
+    if type(found) is not dict or type(found.get("key")) is not str:
+        return None
+    values = found.get("values") if type(found.get("values")) is dict else {}
+    kept = {"key": found["key"][:40], "values": {}}
+    for name, value in list(values.items())[:8]:
+        if type(name) is str and type(value) is str:
+            kept["values"][name[:40]] = clip(value, VALUE_LIMIT)
+    for name in REPORTED_KEYS[1:]:
+        value = found.get(name)
+        if type(value) is str:
+            kept[name] = clip(value, 300)
+        elif name == "line" and type(value) is int and 0 < value < 1_000_000:
+            kept[name] = value
+        elif name == "assertion" and value is True:
+            kept[name] = True
+    return kept
 
 
 def summary(error):

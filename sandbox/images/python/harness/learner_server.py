@@ -17,6 +17,7 @@ import runpy
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 import types
@@ -119,6 +120,10 @@ class LearnerEnd(Endpoint):
             else:
                 self._answer(self.serve(request))
 
+    def perform(self, operation, *args, **kwargs):
+        with not_learner_code():
+            return super().perform(operation, *args, **kwargs)
+
     def lend(self, value, encoder, depth):
         kind = _kind_of(value)
         lent = {"type": _type_name(value), "kind": kind}
@@ -163,10 +168,10 @@ class LearnerEnd(Endpoint):
                 pass
         return described
 
-    def explain(self, error):
+    def explain(self, error, in_program=False):
         """The learner's mistake named from the live exception; never lets a misbehaving exception stop the run."""
         try:
-            return explain.of_exception(error, self.learner_dir)
+            return explain.of_exception(error, self.learner_dir, OutOfTime, in_program=in_program)
         except Exception:
             return None
 
@@ -211,7 +216,8 @@ class LearnerEnd(Endpoint):
         answer = {"re": request["id"], "back": [], "output": output.text()}
         if error is None or (isinstance(error, SystemExit) and error.code in (None, 0)):
             return {**answer, "ok": True, "value": None}
-        return {**answer, "ok": False, "error": {**self.where(error, "while running"), "explain": self.explain(error)}}
+        explained = self.explain(error, in_program=True)
+        return {**answer, "ok": False, "error": {**self.where(error, "while running"), "explain": explained}}
 
 
 def captured(output, stdin, action):
@@ -219,12 +225,13 @@ def captured(output, stdin, action):
     saved = sys.stdin, sys.stdout, sys.stderr
     sys.stdin = io.StringIO(stdin if isinstance(stdin, str) else "")
     sys.stdout = sys.stderr = output
+    previous = RUNNING[0]
     try:
         try:
             RUNNING[0] = True
             action()
         finally:
-            RUNNING[0] = False
+            RUNNING[0] = previous  # a nested call (code → a test's callback → code) gives the outer call back
     except BaseException as error:
         return error
     finally:
@@ -282,29 +289,56 @@ class OutOfTime(BaseException):
 RUNNING = [False]
 """Whether the learner's code is running now: only then is it interrupted (never the server between calls)."""
 
+LATE = [None]
+"""The frame the time ran out in while the server was busy for the learner's code (asking the tests)."""
+
+TIMED = [0]
+"""How deep calls to the learner's code are nested (code → a test's callback → code): the outermost arms the timer."""
+
+REPEAT_SECONDS = 0.05
+"""After the first interrupt, how often again: a bare `except:` in a loop cannot swallow it for good."""
+
 
 def _out_of_time(_signal, frame):
     if RUNNING[0]:
         raise OutOfTime(frame)
+    LATE[0] = frame
 
 
 @contextlib.contextmanager
 def timed(deadline):
     """Interrupt the learner's code shortly before the tests' deadline (a loop that never ends says where it is)."""
-    if deadline is None:
-        yield
+    if deadline is None or TIMED[0] or threading.current_thread() is not threading.main_thread():
+        yield  # nested inside a timed call, or in a learner's thread: the outer call's timer keeps running
         return
-    signal.signal(signal.SIGALRM, _out_of_time)
-    signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()))
+    signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()), REPEAT_SECONDS)
+    TIMED[0] += 1
     try:
         yield
     finally:
+        TIMED[0] -= 1
         signal.setitimer(signal.ITIMER_REAL, 0)
+        LATE[0] = None
+
+
+@contextlib.contextmanager
+def not_learner_code():
+    """While the server works for the learner's code (a call back to the tests), it is not interrupted there;
+    an interrupt that came meanwhile is raised once the learner's code runs again."""
+    running, RUNNING[0] = RUNNING[0], False
+    try:
+        yield
+    finally:
+        RUNNING[0] = running
+        late, LATE[0] = LATE[0], None
+        if running and late is not None:
+            raise OutOfTime(late)
 
 
 def main():
     fd, learner_dir, deadline, names = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4:]
     sock = socket.socket(fileno=fd)
+    signal.signal(signal.SIGALRM, _out_of_time)  # once: each call to the learner's code only sets the timer
     sys.path.insert(0, learner_dir)
     with contextlib.suppress(ChannelBroken, ChannelTimeout):
         LearnerEnd(sock, learner_dir, names, deadline).serve_forever()

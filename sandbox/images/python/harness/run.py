@@ -221,9 +221,16 @@ class Collector:
 
     def explanation_of(self, error):
         """Why a test failed in a beginner's words: the learner's exception, a missing name, or what came back."""
+        import proxy
+
         found = error.__dict__.get("_explanation") if hasattr(error, "__dict__") else None
         if type(found) is dict:
-            return {name: value for name, value in found.items() if name != "assertion"}  # only ours say that
+            found = explain.flat(found)  # from the learner's process: flat, short and typed before it is kept
+            return {name: value for name, value in found.items() if name != "assertion"} if found else None
+        if isinstance(error, proxy.LearnerTimeout):
+            return {"key": "too_slow"}  # the tests gave up waiting: not a failed check, so no hint
+        if isinstance(error, proxy.LearnerGone):
+            return None
         if isinstance(error, AssertionError):
             return (
                 {**self.comparison, "assertion": True} if self.comparison else {"key": "assertion", "assertion": True}
@@ -235,8 +242,9 @@ class Collector:
     def pytest_collectreport(self, report):
         if report.failed:
             message = clip(str(report.longrepr), MESSAGE_LIMIT)
+            errors = (line for line in message.splitlines() if line.startswith("E "))  # pytest's error lines only
             explanation = next(
-                filter(None, (explain.of_missing_name(line, self.public_names) for line in message.splitlines())), None
+                filter(None, (explain.of_missing_name(line, self.public_names) for line in errors)), None
             )
             self.collection_errors.append({"id": report.nodeid, "message": message, "explanation": explanation})
 
@@ -347,13 +355,18 @@ def grade(job, started):
             error = loaded["load_error"]
             explanation = error.get("explain") if isinstance(error, dict) else None
             if isinstance(explanation, dict) and explanation.get("key") == "too_slow":
-                return {"load_timeout": True, "load_explanation": explanation, "tests": [], "collection_errors": []}
+                return {
+                    "load_timeout": True,
+                    "load_explanation": explain.flat(explanation),
+                    "tests": [],
+                    "collection_errors": [],
+                }
             where = f" ({error.get('where')})" if isinstance(error, dict) and error.get("where") else ""
             text = f"{error.get('type')}: {error.get('message')}{where}" if isinstance(error, dict) else str(error)
             explanation = error.get("explain") if isinstance(error, dict) else None
             return {
                 "load_error": clip(text, MESSAGE_LIMIT),
-                "load_explanation": explanation,
+                "load_explanation": explain.flat(explanation),
                 "tests": [],
                 "collection_errors": [],
             }
@@ -365,7 +378,8 @@ def grade(job, started):
 
     os.chdir("/tmp")
     os.environ["TMPDIR"] = TESTS_TMP
-    collector = Collector(end, loaded.get("public") or {})
+    public = loaded.get("public")
+    collector = Collector(end, public if type(public) is dict else {})
     run_pytest(collector)
     fit_report(collector.tests)
     report = {"load_error": None, "tests": collector.tests, "collection_errors": collector.collection_errors}

@@ -301,6 +301,8 @@ class TestsEnd(Endpoint):
         if where:
             rebuilt.add_note(f"(raised in {where})")
         explanation = error.get("explain")
+        if self._returning(error.get("origin")) is not None:
+            explanation = None  # the test's own exception coming back: not the learner's mistake
         if type(explanation) is dict and explanation.get("key") == "too_slow":
             # Out of time: the test ends as a timeout, and the learner's line travels with it.
             self.timed_out = True
