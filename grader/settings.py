@@ -47,6 +47,9 @@ class Settings:
     submissions_per_minute: int = 10
     """Submissions one learner may send in a minute before being asked to wait (AUTOGRADER_SUBMISSIONS_PER_MINUTE)."""
 
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """Grading workers `autograder run` starts: one per core unless set (AUTOGRADER_WORKERS, 1 or more)."""
+
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
@@ -78,6 +81,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw = environ.get(name)
         if raw and item.metadata.get("environment", True):
             values[item.name] = _parse(name, raw, item.type)
+    workers = values.get("workers")
+    if isinstance(workers, int) and workers < 1:
+        raise SettingsError(f"{PREFIX}WORKERS must be 1 or more, not '{workers}'")
     return Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
 
 

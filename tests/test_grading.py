@@ -98,6 +98,33 @@ def test_the_worker_command_grades_what_was_queued(app, learner_client, settings
     assert "✓ passed" in learner_client.get(location + "/result").text
 
 
+def test_several_worker_processes_grade_each_submission_once(app, client, settings_env):
+    from sqlalchemy import func, select
+
+    from grader.models import Status, Submission
+    from tests.factories import sessions
+
+    learners = [make_user(app) for _ in range(4)]
+    for learner in learners:
+        headers = {"Authorization": f"Bearer {make_token(app, learner)}"}
+        answer = client.post(
+            "/api/v1/exercises/hello-name/submissions", json={"files": {"hello.py": CORRECT}}, headers=headers
+        )
+        assert answer.status_code == 202
+    started = time.monotonic()
+    workers = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "worker", "--burst", "--processes", "2"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert workers.returncode == 0, workers.stderr
+    with sessions(app)() as session:
+        statuses = session.execute(select(Submission.status, func.count()).group_by(Submission.status)).all()
+    assert statuses == [(Status.GRADED, 4)], f"after {time.monotonic() - started:.1f} s: {statuses}"
+    assert (workers.stdout + workers.stderr).count("Successfully completed") == 4  # each job once, by either worker
+
+
 def test_no_sandbox_container_is_left_behind(learner_client, drain_queue, docker_client):
     submit_and_grade(learner_client, drain_queue, "while True:\n    pass\n")
     assert my_sandbox_containers(docker_client) == []

@@ -1,5 +1,6 @@
 """Settings come from AUTOGRADER_* variables once; a value that cannot be read is named, never a traceback."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,10 @@ def test_a_command_says_which_setting_is_wrong(monkeypatch):
     assert result.exit_code == 1
     assert "AUTOGRADER_SUBMISSIONS_PER_MINUTE must be a whole number, not 'ten'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_workers_default_to_one_per_core_and_must_be_at_least_one():
+    assert load_settings({}).workers == (os.cpu_count() or 1)
+    assert load_settings({"AUTOGRADER_WORKERS": "3"}).workers == 3
+    with pytest.raises(SettingsError, match="AUTOGRADER_WORKERS must be 1 or more, not '0'"):
+        load_settings({"AUTOGRADER_WORKERS": "0"})

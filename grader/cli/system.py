@@ -25,7 +25,7 @@ SITE_APP = "web:create_app()"
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def run_command(host: str, port: int) -> None:
-    """Prepare the database, load exercises, seed the demo, then serve the site with one worker."""
+    """Prepare the database, load exercises, seed the demo, then serve the site and the grading workers."""
     require_redis()
     services().prepare_database()
     load_and_report()
@@ -37,11 +37,12 @@ def run_command(host: str, port: int) -> None:
             click.echo(f"  {role:8} {email:20} password: {password}")
         click.echo("")
     site = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4"]
+    workers = services().settings.workers
     children = [
         subprocess.Popen([*site, "--access-logfile", "-", SITE_APP]),
-        subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"]),
+        *_start_workers(workers, burst=False),
     ]
-    click.echo(f"Site: http://{host}:{port}/   (Ctrl-C stops the site and the worker)")
+    click.echo(f"Site: http://{host}:{port}/   {workers} grading worker(s)   (Ctrl-C stops them all)")
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same clean stop
     try:
         while all(child.poll() is None for child in children):
@@ -55,8 +56,12 @@ def run_command(host: str, port: int) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker_command(burst: bool) -> None:
-    """Grade submissions from the queue until stopped."""
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Workers to run.")
+def worker_command(burst: bool, processes: int) -> None:
+    """Grade submissions from the queue until stopped; with --processes N, as N workers side by side."""
+    if processes > 1:
+        _supervise(_start_workers(processes, burst=burst), burst=burst)
+        return
     from grader.grading.caretaker import Caretaker  # loads the Docker SDK, which most commands never need
 
     require_redis()
@@ -69,6 +74,29 @@ def worker_command(burst: bool) -> None:
         caretaker.start()
     # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
     SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+
+
+def _start_workers(count: int, *, burst: bool) -> list[subprocess.Popen]:
+    """Start count grading workers, each a process of its own with its own connections."""
+    command = [sys.executable, "-m", "grader.cli", "worker", *(["--burst"] if burst else [])]
+    return [subprocess.Popen(command) for _ in range(count)]
+
+
+def _supervise(workers: list[subprocess.Popen], *, burst: bool) -> None:
+    """Wait for the workers: until all are done (burst), or until one stops or this command is stopped."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            running = [worker.poll() is None for worker in workers]
+            if not any(running) or (not burst and not all(running)):
+                break
+            time.sleep(0.5)
+        if any(worker.returncode not in (0, None) for worker in workers):
+            raise click.ClickException("a worker stopped with an error; see the messages above")
+    except KeyboardInterrupt:
+        click.echo("stopping: each worker finishes the submission in hand first")
+    finally:
+        _stop(workers)
 
 
 def _interrupt(_signal: int, _frame: FrameType | None) -> None:
