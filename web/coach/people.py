@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from grader.models import Submission, User
+from grader.models import Comment, Submission, User
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import add_comment
 from grader.progress.snapshot import snapshot
@@ -77,6 +78,11 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
     curve = next(c for c in data.progress.curves if c.user_id == user_id)
     submissions = session.scalars(
         select(Submission)
+        .options(  # the page reads each one's results, comments and exercise: three queries, not three per row
+            selectinload(Submission.results),
+            selectinload(Submission.comments).joinedload(Comment.author),
+            joinedload(Submission.exercise),
+        )
         .where(Submission.user_id == user_id)
         .order_by(Submission.created_at.desc())
         .limit(TIMELINE_LENGTH)
