@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import date, datetime
 from difflib import SequenceMatcher
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, redirect, request, session
@@ -15,20 +16,18 @@ from flask_babel import (
     format_percent,
     get_locale,
     gettext,
+    lazy_gettext,
     ngettext,
     refresh,
 )
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from grader.grading.explanations import explain
 from grader.locales import DEFAULT_LOCALE, LOCALES, offered
 from grader.messages import Message, Value
 from grader.models import (
     DEFAULT_TIME_ZONE,
-    Cohort,
-    CohortCoach,
     Exercise,
     Outcome,
     Role,
@@ -37,7 +36,7 @@ from grader.models import (
     TestResult,
 )
 from grader.people.accounts import role_name
-from grader.people.calendar import time_zone_of_learner
+from grader.people.calendar import time_zone_of
 from grader.people.cohorts import is_time_zone
 from web.context import db_session
 from web.redirects import safe_next
@@ -95,16 +94,7 @@ def _zone_of_request() -> str:
     user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
     if user is None:
         return DEFAULT_TIME_ZONE
-    if user.role == Role.LEARNER:
-        return time_zone_of_learner(db_session(), user.id)
-    zone = db_session().scalar(
-        select(Cohort.time_zone)
-        .join(CohortCoach, CohortCoach.cohort_id == Cohort.id)
-        .where(CohortCoach.user_id == user.id)
-        .order_by(Cohort.start_date.desc())
-        .limit(1)
-    )
-    return zone or DEFAULT_TIME_ZONE
+    return time_zone_of(db_session(), user.id, coached=user.role != Role.LEARNER)
 
 
 def show_in_zone(zone: str) -> None:
@@ -202,17 +192,20 @@ def hint_of(result: TestResult, exercise: Exercise) -> str:
     return result.hint
 
 
+OUTCOME_LABELS: dict[str, Any] = {
+    Outcome.PASSED: lazy_gettext("✓ passed"),
+    Outcome.FAILED: lazy_gettext("✗ failed"),
+    Outcome.ERROR: lazy_gettext("⚠ error"),
+    Outcome.TIMEOUT: lazy_gettext("⏱ too slow"),
+    Outcome.MEMORY: lazy_gettext("⚠ too much memory"),
+    Outcome.INFRASTRUCTURE: lazy_gettext("↻ grader problem (not your fault)"),
+}
+"""Each outcome with a sign beside its colour, translated only when shown (one lookup, not six, per row)."""
+
+
 def outcome_label(outcome: str | None) -> str:
     """The outcome of a graded submission as a learner reads it, with a sign beside the colour."""
-    labels: dict[str, str] = {
-        Outcome.PASSED: gettext("✓ passed"),
-        Outcome.FAILED: gettext("✗ failed"),
-        Outcome.ERROR: gettext("⚠ error"),
-        Outcome.TIMEOUT: gettext("⏱ too slow"),
-        Outcome.MEMORY: gettext("⚠ too much memory"),
-        Outcome.INFRASTRUCTURE: gettext("↻ grader problem (not your fault)"),
-    }
-    return labels.get(outcome, outcome or "") if outcome else ""
+    return str(OUTCOME_LABELS.get(outcome, outcome or "")) if outcome else ""
 
 
 def notice_of(submission: Submission) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from grader.models import ScoreGain, Status, Submission
-from grader.people.calendar import local_date, time_zone_of_learner
+from grader.people.calendar import local_date, time_zone_of
 
 
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
@@ -23,7 +23,7 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
         )
         .order_by(Submission.created_at)
     ).all()
-    zone = time_zone_of_learner(session, user_id)
+    zone = time_zone_of(session, user_id)
     gains: dict[date, float] = defaultdict(float)
     best = 0.0
     for created_at, score, max_score in rows:

@@ -1,12 +1,13 @@
 """Sprint days: the working days of a cohort counted from its start, and the plan that hangs on them."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from grader.models import DEFAULT_TIME_ZONE, Cohort, Enrollment, Exercise
+from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, Exercise
 
 SPRINT_WEEKS = 6
 """Weeks in a sprint."""
@@ -18,16 +19,21 @@ def local_date(timestamp: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def time_zone_of_learner(session: Session, user_id: int) -> str:
-    """The zone of the learner's most recent cohort, whose days their points count on; Brussels without one."""
-    zone = session.scalar(
-        select(Cohort.time_zone)
-        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
-        .where(Enrollment.user_id == user_id)
+def latest_cohort(what: Any, user_id: int, *, coached: bool = False) -> Select[Any]:
+    """Select what (the cohort, or a column of it) of the person's most recent cohort: one they learn in, or coach."""
+    membership = CohortCoach if coached else Enrollment
+    return (
+        select(what)
+        .join(membership, membership.cohort_id == Cohort.id)
+        .where(membership.user_id == user_id)
         .order_by(Cohort.start_date.desc())
         .limit(1)
     )
-    return zone or DEFAULT_TIME_ZONE
+
+
+def time_zone_of(session: Session, user_id: int, *, coached: bool = False) -> str:
+    """The zone of the person's most recent cohort, whose days their points count on; Brussels without one."""
+    return session.scalar(latest_cohort(Cohort.time_zone, user_id, coached=coached)) or DEFAULT_TIME_ZONE
 
 
 def today_in(zone: str) -> date:

@@ -16,6 +16,7 @@ from grader.grading.gains import rebuild_all_gains
 from grader.messages import Message, Refusal, say
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, Role, User
 from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
+from grader.people.calendar import latest_cohort
 from grader.people.invites import create_invite
 
 NO_PASSWORD = "!"
@@ -112,13 +113,7 @@ def cohorts_of_coach(session: Session, user: User) -> list[Cohort]:
 
 def cohort_of_learner(session: Session, user: User) -> Cohort | None:
     """The learner's most recent cohort, if any."""
-    return session.scalar(
-        select(Cohort)
-        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
-        .where(Enrollment.user_id == user.id)
-        .order_by(Cohort.start_date.desc())
-        .limit(1)
-    )
+    return session.scalar(latest_cohort(Cohort, user.id))
 
 
 def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[User, str | None]:
