@@ -17,8 +17,9 @@ import docker
 
 from grader.authoring.reader import read_exercise
 from grader.settings import PROJECT_ROOT, load_settings
+from sandbox.container import container_options
 from sandbox.limits import Limits
-from sandbox.runner import container_options, run
+from sandbox.runner import run
 
 
 def bare_start(client, image: str, limits: Limits) -> float:

@@ -50,6 +50,12 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     """Grading workers `autograder run` starts: one per core unless set (AUTOGRADER_WORKERS, 1 or more)."""
 
+    sandbox_pool: int = 2
+    """Sandboxes each worker keeps started and waiting for a job; 0 starts one per job (AUTOGRADER_SANDBOX_POOL)."""
+
+    sandbox_pool_idle_seconds: int = 300
+    """Seconds a started sandbox may wait for a job before it is replaced (AUTOGRADER_SANDBOX_POOL_IDLE_SECONDS)."""
+
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
@@ -81,9 +87,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw = environ.get(name)
         if raw and item.metadata.get("environment", True):
             values[item.name] = _parse(name, raw, item.type)
-    workers = values.get("workers")
-    if isinstance(workers, int) and workers < 1:
-        raise SettingsError(f"{PREFIX}WORKERS must be 1 or more, not '{workers}'")
+    for name, least in (("workers", 1), ("sandbox_pool", 0), ("sandbox_pool_idle_seconds", 10)):
+        value = values.get(name)
+        if isinstance(value, int) and value < least:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be {least} or more, not '{value}'")
     return Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
 
 

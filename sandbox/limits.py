@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+LONGEST_WALL_SECONDS = 60
+"""The most wall-clock time an exercise may give one run."""
+
 
 @dataclass(frozen=True)
 class Limits:

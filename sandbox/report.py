@@ -14,7 +14,9 @@ class RawRun:
 
     timed_out: bool
     oom_killed: bool
+    """Docker's flag, asked only when the run did not end with a whole report from a living learner's process."""
     exit_code: int | None
+    """None when the host killed the run, or did not wait for the end (the whole report had come)."""
     seconds: float
     report: dict | None
     report_problem: str

@@ -4,7 +4,7 @@ import itertools
 
 from grader.people.accounts import create_token, create_user
 from grader.services import Services
-from sandbox.runner import LABEL, OWNER_LABEL, owner
+from sandbox.container import LABEL, OWNER_LABEL, owner
 from web.context import EXTENSION
 
 PASSWORD = "correct horse"

@@ -57,3 +57,12 @@ def test_workers_default_to_one_per_core_and_must_be_at_least_one():
     assert load_settings({"AUTOGRADER_WORKERS": "3"}).workers == 3
     with pytest.raises(SettingsError, match="AUTOGRADER_WORKERS must be 1 or more, not '0'"):
         load_settings({"AUTOGRADER_WORKERS": "0"})
+
+
+def test_the_sandbox_pool_may_be_turned_off_but_not_made_negative():
+    assert load_settings({}).sandbox_pool == 2
+    assert load_settings({"AUTOGRADER_SANDBOX_POOL": "0"}).sandbox_pool == 0
+    with pytest.raises(SettingsError, match="AUTOGRADER_SANDBOX_POOL must be 0 or more, not '-1'"):
+        load_settings({"AUTOGRADER_SANDBOX_POOL": "-1"})
+    with pytest.raises(SettingsError, match="AUTOGRADER_SANDBOX_POOL_IDLE_SECONDS must be 10 or more, not '2'"):
+        load_settings({"AUTOGRADER_SANDBOX_POOL_IDLE_SECONDS": "2"})

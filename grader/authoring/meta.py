@@ -9,6 +9,7 @@ from typing import Any
 
 from grader.authoring.spec import FILE_NAME_PATTERN, RESERVED_MODULES, Problems
 from grader.locales import TRANSLATED
+from sandbox.limits import LONGEST_WALL_SECONDS
 
 TOP_KEYS = {"title", "week", "day", "points", "tags", "difficulty", "language", "files", "limits", "tests"} | {
     f"title_{code}" for code in TRANSLATED
@@ -85,8 +86,8 @@ class Meta:
         for key in sorted(set(raw) - LIMIT_KEYS):
             self.problem(f"unknown key 'limits.{key}'", key)
         wall, memory = raw.get("wall_seconds", 10), raw.get("memory_mb", 256)
-        if not isinstance(wall, int | float) or isinstance(wall, bool) or not 1 <= wall <= 60:
-            self.problem("limits.wall_seconds must be between 1 and 60", "wall_seconds")
+        if not isinstance(wall, int | float) or isinstance(wall, bool) or not 1 <= wall <= LONGEST_WALL_SECONDS:
+            self.problem(f"limits.wall_seconds must be between 1 and {LONGEST_WALL_SECONDS}", "wall_seconds")
         if not isinstance(memory, int) or isinstance(memory, bool) or not 32 <= memory <= 2048:
             self.problem("limits.memory_mb must be between 32 and 2048", "memory_mb")
         return {"wall_seconds": float(wall) if isinstance(wall, int | float) else 10.0, "memory_mb": memory}

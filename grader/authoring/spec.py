@@ -1,11 +1,11 @@
 """What an exercise is once read from its folder, what may be in one, and how a problem with it is named."""
 
-import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-import sandbox
+from sandbox.harness import constant
 from sandbox.limits import Limits
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -14,21 +14,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FILE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\.py$")
 """Names a learner's file may have: a plain Python module name."""
 
-HARNESS = Path(sandbox.__file__).resolve().parent / "images" / "python" / "harness"
-"""The in-container harness, whose run.py lists the module names it reserves."""
-
-
-def _reserved_by_harness() -> frozenset[str]:
-    """The RESERVED_MODULES of the harness's run.py: read from its source, as neither side may import the other."""
-    for node in ast.parse((HARNESS / "run.py").read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "RESERVED_MODULES" for t in node.targets):
-            call = node.value
-            if isinstance(call, ast.Call) and call.args:
-                return frozenset(ast.literal_eval(call.args[0]))
-    raise RuntimeError(f"{HARNESS / 'run.py'} no longer lists RESERVED_MODULES")
-
-
-RESERVED_MODULES = _reserved_by_harness()
+RESERVED_MODULES = cast(frozenset[str], constant("RESERVED_MODULES"))
 """Module names the harness and the tests use, which a learner's file must not hide."""
 
 FOLDER_VISIBILITY = {"visible": "visible", "hidden": "hidden"}

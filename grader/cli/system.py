@@ -62,7 +62,10 @@ def worker_command(burst: bool, processes: int) -> None:
     if processes > 1:
         _supervise(_start_workers(processes, burst=burst), burst=burst)
         return
-    from grader.grading.caretaker import Caretaker  # loads the Docker SDK, which most commands never need
+    # These load the Docker SDK, which most commands never need.
+    from grader.grading import jobs
+    from grader.grading.caretaker import Caretaker
+    from sandbox.pool import Pool
 
     require_redis()
     grading = services()
@@ -72,8 +75,25 @@ def worker_command(burst: bool, processes: int) -> None:
     caretaker.run_once()
     if not burst:
         caretaker.start()
-    # SimpleWorker grades in this process: our job code is trusted, and no fork keeps it fast.
-    SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+    settings = grading.settings
+    pool = None
+    signal.signal(signal.SIGTERM, _interrupt)  # until RQ sets its own: a stop before work() still cleans up
+    try:
+        if settings.sandbox_pool:
+            pool = Pool(
+                settings.sandbox_image,
+                settings.sandbox_runtime,
+                settings.default_limits,
+                size=settings.sandbox_pool,
+                idle_seconds=settings.sandbox_pool_idle_seconds,
+            ).start()
+            jobs.use_pool(pool)
+        # SimpleWorker grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
+        SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+    finally:
+        if pool is not None:
+            jobs.use_pool(None)
+            pool.close()  # a stopped worker leaves no sandbox behind
 
 
 def _start_workers(count: int, *, burst: bool) -> list[subprocess.Popen]:

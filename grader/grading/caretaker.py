@@ -9,7 +9,9 @@ from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.grading.reconciler import reconcile
-from sandbox import reaper, runner
+from sandbox import reaper
+from sandbox.container import docker_client
+from sandbox.started import remove_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,8 @@ class Caretaker(threading.Thread):
         except Exception:
             log.exception("reconciling failed")
         try:
-            with contextlib.closing(runner.docker_client()) as client:
+            with contextlib.closing(docker_client()) as client:
+                remove_leftovers(client)  # this process's own, which the daemon could not remove when it was down
                 removed = reaper.reap(client)
             if removed:
                 log.info("removed %d stray sandbox container(s)", removed)

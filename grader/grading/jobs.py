@@ -13,12 +13,23 @@ from grader.services import Services
 from grader.settings import Settings
 from sandbox import runner
 from sandbox.limits import Limits
+from sandbox.pool import Pool
 from sandbox.report import RawRun, SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 1.0
 """First pause before retrying a run the sandbox failed; it doubles on each retry."""
+
+
+_pool: Pool | None = None
+"""Sandboxes this process keeps started for its jobs; without one, each run starts its own."""
+
+
+def use_pool(pool: Pool | None) -> None:
+    """Run this process's jobs in the pool's started sandboxes (None: each run starts its own)."""
+    global _pool
+    _pool = pool
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,8 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> RawRun:
         if try_number:
             time.sleep(RETRY_BASE_SECONDS * 2 ** (try_number - 1))
         try:
-            return runner.run(
-                job.files,
-                job.tests,
-                job.limits,
-                image=settings.sandbox_image,
-                runtime=settings.sandbox_runtime,
-            )
+            run = _pool.run if _pool is not None else runner.run
+            return run(job.files, job.tests, job.limits, image=settings.sandbox_image, runtime=settings.sandbox_runtime)
         except SandboxUnavailable as error:
             failure = error
             log.warning("sandbox failed (try %d): %s", try_number + 1, error)

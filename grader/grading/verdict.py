@@ -94,12 +94,6 @@ def _decide(raw: RawRun, manifest: list[dict], limits: Limits, files: Mapping[st
         return _without_results(
             Outcome.TIMEOUT, _too_slow(limits), manifest, explanation=_where_time_ran_out(report, manifest, files)
         )
-    if report.get("learner_died") is True:
-        return _without_results(
-            Outcome.ERROR,
-            say("Your program stopped itself while the tests were running (os._exit or a kill?)."),
-            manifest,
-        )
     if not isinstance(report.get("load_error", ""), str | None):
         return _malformed(manifest)
     if report.get("load_error"):
@@ -109,6 +103,12 @@ def _decide(raw: RawRun, manifest: list[dict], limits: Limits, files: Mapping[st
             manifest,
             _clip(report["load_error"], 1000),
             checked(report.get("load_explanation"), files=files),
+        )
+    if report.get("learner_died") is True:
+        return _without_results(
+            Outcome.ERROR,
+            say("Your program stopped itself while the tests were running (os._exit or a kill?)."),
+            manifest,
         )
     collection_errors = report.get("collection_errors")
     tests = report.get("tests")

@@ -4,7 +4,8 @@ It runs as its own unprivileged user, so it cannot read the tests, signal the te
 write the report. Its objects stay here; the tests hold references to them. What the tests pass
 in that is not a plain value (a callback, an object of theirs) is a proxy here, whose use asks
 the tests' process. Everything sent from here is checked again on the other side.
-Usage: learner_server.py SOCKET_FD LEARNER_DIR MODULE...
+Usage: learner_server.py SOCKET_FD. It starts before the job arrives and waits on the socket for
+the first message, which says where the learner's files are, which modules to import and by when.
 """
 
 import builtins
@@ -78,11 +79,22 @@ class LearnerEnd(Endpoint):
 
     side = "L"
 
-    def __init__(self, sock, learner_dir, names, deadline=None):
+    def __init__(self, sock):
         super().__init__(sock)
-        self.learner_dir, self.names, self.modules = learner_dir, names, {}
-        self.interrupt_at = deadline
+        self.learner_dir, self.names, self.modules = "", [], {}
+        self.interrupt_at = None
         """When the learner's code is interrupted to say where it was: just before the tests give up waiting."""
+
+    def begin(self):
+        """Wait for the job: the tests' process says where the files are, what to import and by when."""
+        start = self.connection.receive()
+        if type(start) is not dict or type(start.get("learner_dir")) is not str:
+            raise ChannelBroken("no start message")
+        names, deadline = start.get("modules"), start.get("deadline")
+        if type(names) is not list or not all(type(name) is str for name in names) or type(deadline) is not float:
+            raise ChannelBroken("a broken start message")
+        self.learner_dir, self.names, self.interrupt_at = start["learner_dir"], names, deadline
+        sys.path.insert(0, self.learner_dir)
 
     def load(self):
         """Import every learner module, capturing what it prints; describe the first failure."""
@@ -109,7 +121,8 @@ class LearnerEnd(Endpoint):
         }
 
     def serve_forever(self):
-        """Send the load report, then answer requests until the tests' process goes."""
+        """Wait for the job, send the load report, then answer requests until the tests' process goes."""
+        self.begin()
         self.connection.send({"ready": True, **self.load()})
         while True:
             request = self.connection.receive()
@@ -336,12 +349,10 @@ def not_learner_code():
 
 
 def main():
-    fd, learner_dir, deadline, names = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4:]
-    sock = socket.socket(fileno=fd)
+    sock = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGALRM, _out_of_time)  # once: each call to the learner's code only sets the timer
-    sys.path.insert(0, learner_dir)
     with contextlib.suppress(ChannelBroken, ChannelTimeout):
-        LearnerEnd(sock, learner_dir, names, deadline).serve_forever()
+        LearnerEnd(sock).serve_forever()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""Grade one submission inside the sandbox: read the job on stdin, run pytest, print a framed report.
+"""Grade one submission inside the sandbox: get ready, read the job on stdin, run pytest, print a framed report.
 
-The job is one JSON object on stdin: {"secret": str, "files": {name: text}, "tests": {path: text},
-"seconds": float}. It starts as root with only CHOWN, SETUID and SETGID, lays out the files, starts
-the learner's process as LEARNER_UID, then drops to TESTS_UID for good before any test runs. The
-learner's code never runs in this process, cannot read the tests (mode 0700, another user), and
-cannot write the report, which goes to the original stdout between two copies of the secret.
-The host still trusts nothing here unchecked.
+It starts as root with only CHOWN, SETUID and SETGID and gets ready before any job exists: it lays
+out /tmp, starts the learner's process as LEARNER_UID (idle until told what to import), imports
+pytest and its plugins, then prints READY. The job is one JSON object on stdin: {"secret": str,
+"files": {name: text}, "tests": {path: text}, "seconds": float}; on reading it, it prints RECEIVED,
+writes the files and drops to TESTS_UID for good before any test runs. The learner's code never
+runs in this process, cannot read the tests (mode 0700, another user), and cannot write the report,
+which goes to the original stdout between two copies of the secret. The host still trusts nothing
+here unchecked.
 """
 
+import importlib
 import json
 import os
 import socket
@@ -79,6 +82,12 @@ REPORT_MARGIN_SECONDS = 1.5
 LEARNER_MARGIN_SECONDS = 0.3
 """The learner's code is interrupted this long before the tests' deadline, so its answer says which line it was on."""
 
+READY = b"autograder-harness: ready\n"
+"""Printed once everything a job does not need is done: the host may hand this sandbox a job."""
+
+RECEIVED = b"autograder-harness: job received\n"
+"""Printed when the whole job has arrived, before anything of the learner's runs."""
+
 
 def clip(text, limit):
     """Keep the start of text, marking that the rest was cut."""
@@ -144,21 +153,12 @@ def lock_down_tmp():
     os.chmod("/tmp", 0o755)
 
 
-def start_learner(module_names, deadline):
-    """Start the learner's process as LEARNER_UID; return our end of the socket between us."""
+def start_learner():
+    """Start the learner's process as LEARNER_UID, idle until the job; return our end of the socket between us."""
     ours, theirs = socket.socketpair()
     home = LEARNER_HOME
     subprocess.Popen(
-        [
-            "/usr/bin/python3",
-            "-I",
-            "-B",
-            "/opt/harness/learner_server.py",
-            str(theirs.fileno()),
-            LEARNER_DIR,
-            str(deadline - LEARNER_MARGIN_SECONDS),
-            *module_names,
-        ],
+        ["/usr/bin/python3", "-I", "-B", "/opt/harness/learner_server.py", str(theirs.fileno())],
         user=LEARNER_UID,
         group=LEARNER_UID,
         extra_groups=[],
@@ -172,6 +172,16 @@ def start_learner(module_names, deadline):
     )
     theirs.close()
     return ours
+
+
+def warm_up():
+    """Import now what every run needs later: the tests' side of the harness and pytest's own plugins."""
+    import _pytest.config
+    import proxy  # noqa: F401
+    import tests_end  # noqa: F401
+
+    for name in (*_pytest.config.essential_plugins, *_pytest.config.default_plugins):
+        importlib.import_module(f"_pytest.{name}")
 
 
 def drop_privileges():
@@ -326,13 +336,12 @@ def run_pytest(collector):
     )
 
 
-def grade(job, started):
-    """Run the job's tests against the learner's files and return the report."""
+def grade(job, started, sock):
+    """Run the job's tests against the learner's files (the learner's process at the other end of sock)."""
     files = job["files"]
     deadline = started + max(0.5, float(job.get("seconds", 10)) - REPORT_MARGIN_SECONDS)
     write_files(LEARNER_DIR, files, 0, 0o644, 0o755)
     write_files(TESTS_DIR, job["tests"], TESTS_UID, 0o600, 0o700)
-    lock_down_tmp()
     load_error, explanation = syntax_error_of(LEARNER_DIR, files)
     if load_error:
         return {"load_error": load_error, "load_explanation": explanation, "tests": [], "collection_errors": []}
@@ -343,13 +352,14 @@ def grade(job, started):
         if name.endswith(".py") and name[:-3] not in sys.stdlib_module_names and name[:-3] not in RESERVED_MODULES
     )
 
-    sock = start_learner(module_names, deadline)
     drop_privileges()
     import proxy
     import tests_end
 
     end = tests_end.TestsEnd(sock, deadline, TESTS_DIR)
     try:
+        start = {"learner_dir": LEARNER_DIR, "modules": module_names, "deadline": deadline - LEARNER_MARGIN_SECONDS}
+        end.connection.send(start, deadline)
         loaded = end.ready()
         if loaded.get("load_error"):
             error = loaded["load_error"]
@@ -374,7 +384,7 @@ def grade(job, started):
     except proxy.LearnerTimeout:
         return {"load_timeout": True, "tests": [], "collection_errors": []}
     except proxy.LearnerGone as gone:
-        return {"load_error": str(gone), "tests": [], "collection_errors": []}
+        return {"load_error": str(gone), "learner_died": True, "tests": [], "collection_errors": []}
 
     os.chdir("/tmp")
     os.environ["TMPDIR"] = TESTS_TMP
@@ -389,18 +399,26 @@ def grade(job, started):
 
 
 def main():
-    """Read the job, grade it, and print the framed report on the original stdout."""
-    started = time.monotonic()
+    """Get ready, read the job, grade it, and print the framed report on the original stdout."""
     report_fd = os.dup(1)
     # Everything else printed here goes nowhere: pytest's terminal output quotes the tests' source.
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)
-    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    lock_down_tmp()
+    sock = start_learner()
+    warm_up()
+    os.write(report_fd, READY)
+    data = sys.stdin.buffer.read()
+    if not data:
+        return  # the host let this sandbox go without a job
+    started = time.monotonic()  # the run's time counts from here, as the host's clock does
+    os.write(report_fd, RECEIVED)
+    job = json.loads(data.decode("utf-8"))
     secret = job["secret"]
     del job["secret"]
     try:
-        report = grade(job, started)
+        report = grade(job, started, sock)
     except BaseException:
         report = {"harness_error": clip(traceback.format_exc(), MESSAGE_LIMIT)}
     framed = "\n" + secret + json.dumps(report) + secret + "\n"
