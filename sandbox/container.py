@@ -1,5 +1,6 @@
 """The hardened settings and labels of every sandbox container, and the connection to the Docker daemon."""
 
+import functools
 import os
 import socket
 import time
@@ -15,7 +16,7 @@ LABEL = "autograder.sandbox"
 """Label carried by every sandbox container, so a reaper can find strays."""
 
 OWNER_LABEL = "autograder.owner"
-"""Label naming the host and process that started the container, as host:pid."""
+"""Label naming the host and process that started the container (see owner())."""
 
 DEADLINE_LABEL = "autograder.deadline"
 """Label holding the Unix time after which the container may be removed by anyone."""
@@ -39,8 +40,33 @@ def docker_client() -> docker.DockerClient:
 
 
 def owner(pid: int | None = None) -> str:
-    """The owner label of containers started by this process (or by the process pid)."""
-    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+    """The owner label of containers started by this process (or by the live process pid).
+
+    host:pid:namespace:start — with its PID namespace and start time, a dead process is told
+    apart from one that reuses its pid, and from a process of another namespace on the same host.
+    """
+    return _own_label() if pid is None else _label_of(pid)
+
+
+def process_identity(pid: int) -> tuple[str, str] | None:
+    """The PID namespace and start time (clock ticks since boot) of a live process of this host, or None."""
+    try:
+        namespace = os.stat(f"/proc/{pid}/ns/pid").st_ino
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            start = stat.read().rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
+    except (OSError, IndexError):
+        return None
+    return str(namespace), start
+
+
+@functools.cache
+def _own_label() -> str:
+    return _label_of(os.getpid())
+
+
+def _label_of(pid: int) -> str:
+    identity = process_identity(pid)
+    return ":".join([socket.gethostname(), str(pid), *(identity or ())])
 
 
 def container_options(limits: Limits, runtime: str | None, *, idle_seconds: float = 0.0) -> dict:

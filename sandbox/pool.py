@@ -2,12 +2,12 @@
 
 Each worker process has its own pool. A background thread keeps `size` sandboxes ready, each
 created with the same hardening as a cold one and waiting on stdin with pytest already imported.
-A job takes one, and **each still grades exactly one submission** and is then removed. New
-sandboxes are prepared only while no job of this pool runs, so preparing never slows a run down.
+A job takes one, and **each still grades exactly one submission** and is then removed. No new
+preparation starts while a job of this pool runs, so preparing seldom competes with a run.
 A sandbox that died or broke while waiting, that waited longer than `idle_seconds`, or that was
 made from an image or runtime no longer asked for, is removed and replaced. A job waits for the
-one being prepared rather than start its own (that is never slower); when none is ready and none
-is coming, it starts one of its own, as without a pool.
+one being prepared when it will fit (that is never slower than starting one); when none is ready
+or coming, it starts one of its own, as without a pool.
 """
 
 import collections
@@ -21,9 +21,9 @@ import docker
 
 from sandbox import runner
 from sandbox.container import DOCKER_TIMEOUT, docker_client
-from sandbox.limits import Limits
+from sandbox.limits import LONGEST_WALL_SECONDS, Limits
 from sandbox.report import RawRun, SandboxUnavailable
-from sandbox.started import DOCKER_ERRORS, NotTaken, StartedSandbox, remove_leftovers
+from sandbox.started import DOCKER_ERRORS, CannotResize, NotTaken, StartedSandbox, remove_leftovers, same_shape
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,14 @@ class Pool:
         self._client_factory = client_factory
         self._ready: collections.deque[StartedSandbox] = collections.deque()
         self._used: list[StartedSandbox] = []
-        self._preparing = self._running = self._failing = False
-        self._closed = False
+        self._preparing: tuple[str, str | None, Limits] | None = None
+        """The image, runtime and limits of the sandbox being prepared now, if one is."""
+        self._running = 0
+        self._failing = self._closed = False
+        self._resizable = True
+        """Whether the runtime can change a waiting sandbox's memory for its job (runsc cannot)."""
         self._image_id: str | None = None
+        """The image the tag named at the last look; new sandboxes are made from it."""
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._keep_ready, name="sandbox-pool", daemon=True)
         self._local = threading.local()
@@ -76,19 +81,30 @@ class Pool:
     ) -> RawRun:
         """Run the tests in a ready sandbox, or in one started for this job if none is ready or coming."""
         client = self._client()
-        sandbox = self._take(limits, image, runtime)
-        if sandbox is not None:
-            try:
-                raw = sandbox.run(client, dict(files), dict(tests), limits)
-                self.served_ready += 1
-                return raw
-            except NotTaken as error:  # it died before the job reached it: nothing ran, so no try is spent
-                log.warning("a waiting sandbox was gone when its job came (%s); starting one for the job", error)
-                self._count_discarded()
-            finally:
-                self._release(sandbox)
-        self.served_cold += 1
-        return runner.run(files, tests, limits, image=image, runtime=runtime, client=client)
+        with self._changed:
+            self._running += 1
+        try:
+            sandbox = self._take(limits, image, runtime)
+            if sandbox is not None:
+                try:
+                    raw = sandbox.run(client, dict(files), dict(tests), limits)
+                    self._count("served_ready")
+                    return raw
+                except CannotResize as error:  # from now on only a sandbox made with the job's memory will do
+                    log.warning("%s; starting one for the job", error)
+                    self._resizable = False
+                    self._count("discarded")
+                except NotTaken as error:  # gone before the job reached it: nothing ran, so no try is spent
+                    log.warning("a waiting sandbox was gone when its job came (%s); starting one for the job", error)
+                    self._count("discarded")
+                finally:
+                    self._retire(sandbox)
+            self._count("served_cold")
+            return runner.run(files, tests, limits, image=image, runtime=runtime, client=client)
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()  # the thread may prepare again
 
     @property
     def failing(self) -> bool:
@@ -102,9 +118,8 @@ class Pool:
 
     def wait_until_ready(self, count: int, seconds: float) -> bool:
         """Wait until count sandboxes are waiting (for tests and benchmarks); False if not within seconds."""
-        deadline = time.monotonic() + seconds
         with self._changed:
-            return self._changed.wait_for(lambda: len(self._ready) >= count, max(0.0, deadline - time.monotonic()))
+            return self._changed.wait_for(lambda: len(self._ready) >= count, seconds)
 
     def close(self) -> None:
         """Stop preparing, and remove every sandbox of this pool, waiting or used."""
@@ -124,41 +139,49 @@ class Pool:
             client = self._local.client = self._client_factory()
         return client
 
+    def _count(self, name: str) -> None:
+        with self._changed:
+            setattr(self, name, getattr(self, name) + 1)
+
     def _take(self, limits: Limits, image: str, runtime: str | None) -> StartedSandbox | None:
         """A waiting sandbox this job can use, waiting briefly for one being prepared; None: start one."""
         deadline = time.monotonic() + WAIT_FOR_PREPARED_SECONDS
         with self._changed:
             if self._closed:
                 return None
-            if (image, runtime) != (self.image, self.runtime):
-                self.image, self.runtime, self._image_id = image, runtime, None
-            self.limits = limits  # the next sandboxes are made for jobs like this one
+            if image != self.image:
+                self._image_id = None  # the tag named now is looked up at the next check
+            self.image, self.runtime, self.limits = image, runtime, limits  # the next sandboxes are for jobs like this
             while True:
                 while self._ready:
                     sandbox = self._ready.popleft()
-                    if self._usable(sandbox) and sandbox.fits(limits):
-                        self._running = True
+                    if self._usable(sandbox) and self._fits(sandbox.limits, limits):
                         return sandbox
                     self._discard(sandbox)
-                coming = self._preparing or (self._wants_one() and not self._failing and self._thread.is_alive())
+                preparing = self._preparing
+                coming = preparing is not None and preparing[:2] == (image, runtime)
+                coming = coming and preparing is not None and self._fits(preparing[2], limits)
                 left = deadline - time.monotonic()
                 if not coming or left <= 0:
                     return None
-                self._changed.notify_all()
                 self._changed.wait(left)
 
-    def _release(self, sandbox: StartedSandbox) -> None:
-        """Hand a used sandbox to the background thread, which removes it and prepares the next."""
+    def _fits(self, made_for: Limits, limits: Limits) -> bool:
+        """Whether a sandbox made with made_for can run a job with limits (its memory set at the hand-over)."""
+        return same_shape(made_for, limits) and (self._resizable or made_for.memory_mb == limits.memory_mb)
+
+    def _retire(self, sandbox: StartedSandbox) -> None:
+        """Hand a used sandbox to the background thread, which removes it."""
         with self._changed:
             self._used.append(sandbox)
-            self._running = False
             self._changed.notify_all()
 
     def _usable(self, sandbox: StartedSandbox) -> bool:
         """Whether a waiting sandbox may still take a job: alive, not too old, of the image and runtime asked for."""
         return (
             sandbox.is_waiting()
-            and time.monotonic() - sandbox.started_at < self.idle_seconds
+            and time.monotonic() - sandbox.ready_at < self.idle_seconds
+            and time.time() + LONGEST_WALL_SECONDS + DOCKER_TIMEOUT < sandbox.deadline  # nobody reaps it mid-run
             and sandbox.runtime == self.runtime
             and sandbox.image == (self._image_id or self.image)
         )
@@ -166,10 +189,6 @@ class Pool:
     def _discard(self, sandbox: StartedSandbox) -> None:
         self._used.append(sandbox)
         self.discarded += 1
-
-    def _count_discarded(self) -> None:
-        with self._changed:
-            self.discarded += 1
 
     def _keep_ready(self) -> None:
         """The background thread: remove used sandboxes, replace stale ones, prepare new ones."""
@@ -186,23 +205,20 @@ class Pool:
                     if not self._wants_one():  # (never once closed)
                         self._changed.wait(CHECK_SECONDS)
                         continue
-                    self._preparing = True
+                    self._preparing = (self.image, self.runtime, self.limits)
                 self._prepare(client)
                 failures, self._failing = 0, False
-            except (SandboxUnavailable, *DOCKER_ERRORS) as error:
+            except Exception as error:  # the daemon, the image, or a bug of ours: pause, then try again
                 failures += 1
-                log.warning("cannot prepare a sandbox (%s); trying again", error)
+                if isinstance(error, (SandboxUnavailable, *DOCKER_ERRORS)):
+                    log.warning("cannot prepare a sandbox (%s); trying again", error)
+                else:
+                    log.exception("the sandbox pool failed; trying again")
                 with self._changed:
-                    self._preparing, self._failing = False, True
+                    self._preparing, self._failing = None, True
                     self._changed.notify_all()
                     if not self._closed:
                         self._changed.wait(min(LONGEST_BACKOFF_SECONDS, 0.5 * 2**failures))
-            except Exception:  # a bug of ours must not end the thread: jobs would wait on it for nothing
-                log.exception("the sandbox pool failed")
-                with self._changed:
-                    self._preparing, self._failing = False, True
-                    self._changed.notify_all()
-                    self._changed.wait(LONGEST_BACKOFF_SECONDS)
         if client is not None:
             self._remove_all(client)
             client.close()
@@ -218,22 +234,29 @@ class Pool:
         sandbox = StartedSandbox.start(client, image, runtime, limits, idle_seconds=self.idle_seconds)
         try:
             sandbox.wait_ready(self.ready_seconds)
-        except SandboxUnavailable:
+        except BaseException:
             sandbox.remove(client)
             raise
         with self._changed:
-            self._preparing = False
-            if self._closed or not self._usable(sandbox):
+            self._preparing = None
+            self._changed.notify_all()
+            if self._closed:
+                self._used.append(sandbox)
+            elif not self._usable(sandbox):
                 self._discard(sandbox)
+                if sandbox.image == (self._image_id or self.image) and sandbox.runtime == self.runtime:
+                    raise SandboxUnavailable("a sandbox was unusable as soon as it was ready")  # pause before the next
             else:
                 self._ready.append(sandbox)
-            self._changed.notify_all()
 
     def _check(self, client: docker.DockerClient) -> None:
         """Follow the image the tag names now, and let go of sandboxes that are stale or died while waiting."""
-        image_id = str(client.api.inspect_image(self.image)["Id"]) if self.image else None
         with self._changed:
-            self._image_id = image_id
+            image = self.image
+        image_id = str(client.api.inspect_image(image)["Id"])
+        with self._changed:
+            if image == self.image:  # a job may have asked for another image meanwhile
+                self._image_id = image_id
             for sandbox in list(self._ready):
                 if not self._usable(sandbox):
                     self._ready.remove(sandbox)

@@ -7,7 +7,7 @@ import time
 
 import docker
 
-from sandbox.container import DEADLINE_LABEL, LABEL, OWNER_LABEL
+from sandbox.container import DEADLINE_LABEL, LABEL, OWNER_LABEL, process_identity
 from sandbox.started import DOCKER_ERRORS
 
 
@@ -29,14 +29,12 @@ def reap(client: docker.DockerClient, now: float | None = None, owner: str | Non
 
 
 def owner_is_gone(owner: str) -> bool:
-    """Whether the owner label names a process of this host that no longer runs (a worker that was killed)."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether the owner label names a process of this host and PID namespace that no longer runs."""
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False  # another host's, or unreadable: only its deadline removes it
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    return False
+    pid, identity = parts[1], parts[2:]
+    ours = process_identity(os.getpid())
+    if ours is None or identity[0] != ours[0]:
+        return False  # another PID namespace on this host (a worker in a container): we cannot see its processes
+    return process_identity(int(pid)) != tuple(identity)  # gone, or its pid now belongs to another process

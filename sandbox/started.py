@@ -1,9 +1,10 @@
 """One sandbox container, created and started before its job, whose harness waits on stdin for it.
 
-The host holds the attached socket: the job goes in on stdin, and stdout and stderr come back
-multiplexed by Docker. The harness prints READY once it has done everything a job does not need,
-RECEIVED once the whole job has arrived (before anything of the learner's runs), then its report
-framed by the run's secret. A started sandbox grades one job at most and is then removed.
+The host holds the attached socket: the job goes in on stdin (its length, then the JSON), and
+stdout and stderr come back multiplexed by Docker. The harness prints READY once it has done
+everything a job does not need, RECEIVED once it has the whole job (before anything of the
+learner's runs), then its report framed by the run's secret. A started sandbox grades one job at
+most and is then removed.
 """
 
 import json
@@ -19,7 +20,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from sandbox.container import DOCKER_TIMEOUT, container_options
+from sandbox.container import DEADLINE_LABEL, DOCKER_TIMEOUT, container_options
 from sandbox.harness import constant
 from sandbox.limits import Limits
 from sandbox.report import RawRun, SandboxUnavailable, extract_report
@@ -32,6 +33,12 @@ RECEIVED = cast(bytes, constant("RECEIVED"))
 
 READ_BYTES = 65_536
 """Bytes asked of the socket at once."""
+
+STREAM_BYTES = 8_000_000
+"""Bytes of stdout (and of stderr) kept: more than the largest report the harness writes, escaped."""
+
+RECEIVE_SECONDS = 10.0
+"""Seconds the harness may take to say it has the whole job."""
 
 DRAIN_SECONDS = 2.0
 """Seconds spent collecting what a killed container still sends."""
@@ -51,15 +58,23 @@ class NotTaken(SandboxUnavailable):
     """The sandbox was gone before its harness had the whole job: nothing of the learner's ran."""
 
 
+class CannotResize(NotTaken):
+    """The runtime cannot change a running container's memory (gVisor's runsc cannot): nothing ran."""
+
+
 class StartedSandbox:
     """A running sandbox container and the host's end of its stdin, stdout and stderr."""
 
-    def __init__(self, container_id: str, attached: Any, limits: Limits, image: str, runtime: str | None):
+    def __init__(
+        self, container_id: str, attached: Any, limits: Limits, image: str, runtime: str | None, deadline: float
+    ):
         self.id, self.limits, self.image, self.runtime = container_id, limits, image, runtime
+        self.deadline = deadline
+        """Unix time after which anyone may remove the container (its label)."""
         self._attached = attached
         # docker-py wraps the attached socket; the socket inside can be half-closed, so the harness sees EOF.
         self.sock = cast(socket.socket, getattr(attached, "_sock", None) or attached)
-        self.started_at = time.monotonic()
+        self.ready_at = self.started_at = time.monotonic()
         self.stdout, self.stderr, self._pending = bytearray(), bytearray(), bytearray()
 
     @classmethod
@@ -89,7 +104,8 @@ class StartedSandbox:
                 attached.close()
             _remove_quietly(client, str(container.id))
             raise SandboxUnavailable(f"cannot start a sandbox container: {error}") from error
-        return cls(str(container.id), attached, limits, image, runtime)
+        deadline = float(options["labels"][DEADLINE_LABEL])
+        return cls(str(container.id), attached, limits, image, runtime, deadline)
 
     def wait_ready(self, seconds: float) -> None:
         """Wait until the harness says it is ready; NotReady if it stops, says something else or takes too long."""
@@ -103,6 +119,7 @@ class StartedSandbox:
         if not self.stdout.startswith(READY):
             raise NotReady(f"the harness said something else than ready: {self._said()}")
         del self.stdout[: len(READY)]
+        self.ready_at = time.monotonic()
 
     def is_waiting(self) -> bool:
         """Whether it still waits quietly for a job (a closed or talking socket means it died or broke)."""
@@ -112,30 +129,23 @@ class StartedSandbox:
             return False
         return not readable
 
-    def fits(self, limits: Limits) -> bool:
-        """Whether a job with these limits may run here: all equal but the clock and the memory, which are set later."""
-        return replace(limits, wall_seconds=0, memory_mb=0) == replace(self.limits, wall_seconds=0, memory_mb=0)
-
     def run(self, client: docker.DockerClient, files: dict[str, str], tests: dict[str, str], limits: Limits) -> RawRun:
-        """Hand over the job and wait for its end; the wall clock counts from the hand-over."""
+        """Hand over the job and wait for its end; the wall clock counts from the hand-over (RECEIVED)."""
         self._set_memory(client, limits.memory_mb)
         secret = secrets.token_hex(16)
-        job = {"secret": secret, "files": files, "tests": tests, "seconds": limits.wall_seconds}
+        body = json.dumps({"secret": secret, "files": files, "tests": tests, "seconds": limits.wall_seconds}).encode()
         try:
-            self.sock.sendall(json.dumps(job).encode())
-            self.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass  # It may have died while waiting; what it sends (nothing) says so below.
+            # Framed by its length, not by closing stdin: a TLS connection to the daemon cannot be half-closed.
+            self.sock.settimeout(DOCKER_TIMEOUT)
+            self.sock.sendall(b"%d\n" % len(body) + body)
+            self._wait_received(time.monotonic() + RECEIVE_SECONDS)
+        except (TimeoutError, OSError, SandboxUnavailable) as error:
+            raise NotTaken(f"the harness did not take the job: {error}") from None
         started = time.monotonic()
-        deadline = started + limits.wall_seconds
-        try:
-            self._wait_received(deadline)
-        except TimeoutError:
-            raise NotTaken(f"the harness did not take the job in {limits.wall_seconds:.0f} s") from None
         timed_out = False
         closing = secret.encode() + b"\n"
         try:
-            while not self.stdout.endswith(closing) and self._read(deadline):
+            while not self.stdout.endswith(closing) and self._read(started + limits.wall_seconds):
                 pass
         except TimeoutError:
             timed_out = True
@@ -147,6 +157,10 @@ class StartedSandbox:
             # How it ended decides now, so wait for the end and ask Docker whether memory ran out.
             exit_code, oom_killed = self._ending(client)
             report, problem, rest = extract_report(self._output(), secret)
+            if report is None and not timed_out and not oom_killed and (exit_code == 0 or exit_code > 128):
+                # The harness ended cleanly, or was stopped from outside (the learner cannot signal it), and
+                # still no report came: the stream was lost, which is ours to retry.
+                raise SandboxUnavailable(f"the sandbox's output was lost (exit code {exit_code})")
         return RawRun(
             timed_out=timed_out,
             oom_killed=oom_killed,
@@ -172,7 +186,7 @@ class StartedSandbox:
             raise NotTaken(f"the harness said something else than received: {self._said()}")
         del self.stdout[: len(RECEIVED)]
 
-    def _ending(self, client: docker.DockerClient) -> tuple[int | None, bool]:
+    def _ending(self, client: docker.DockerClient) -> tuple[int, bool]:
         """Read until the container ends, then its exit code and whether it ran out of memory (Docker's flag)."""
         try:
             deadline = time.monotonic() + DOCKER_TIMEOUT
@@ -193,7 +207,8 @@ class StartedSandbox:
         try:
             client.api.update_container(self.id, mem_limit=f"{memory_mb}m", memswap_limit=f"{memory_mb}m")
         except DOCKER_ERRORS as error:
-            raise NotTaken(f"cannot set the sandbox's memory to {memory_mb} MiB: {error}") from error
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise CannotResize(f"cannot set the sandbox's memory to {memory_mb} MiB: {first_line}") from error
         self.limits = replace(self.limits, memory_mb=memory_mb)
 
     def _read(self, deadline: float) -> bool:
@@ -206,8 +221,8 @@ class StartedSandbox:
             chunk = self.sock.recv(READ_BYTES)
         except TimeoutError:
             raise
-        except OSError:
-            return False
+        except OSError as error:  # not an end the container chose: the connection to the daemon broke
+            raise SandboxUnavailable(f"the connection to the sandbox broke: {error}") from error
         if not chunk:
             return False
         self._pending += chunk
@@ -219,8 +234,8 @@ class StartedSandbox:
             into = self.stderr if stream == 2 else self.stdout
             into += self._pending[_FRAME_HEADER.size : end]
             del self._pending[:end]
-            if len(into) > 2 * self.limits.output_bytes:  # keep the end, where the report is
-                del into[: -self.limits.output_bytes]
+            if len(into) > STREAM_BYTES:  # only the harness writes here; keep the end, where the report is
+                del into[:-STREAM_BYTES]
         return True
 
     def _kill(self, client: docker.DockerClient) -> None:
@@ -236,12 +251,18 @@ class StartedSandbox:
             deadline = time.monotonic() + DRAIN_SECONDS
             while self._read(deadline):
                 pass
-        except TimeoutError:
-            pass
+        except (TimeoutError, SandboxUnavailable):
+            pass  # what it still had to say does not change a timeout
 
     def _said(self) -> str:
         """The last words of the container, for the log."""
         return self._output().strip()[-500:] or "nothing"
+
+
+def same_shape(one: Limits, other: Limits) -> bool:
+    """Whether a sandbox made with one set of limits can run a job with the other: all equal but the clock and
+    the memory, which are set at the hand-over."""
+    return replace(one, wall_seconds=0, memory_mb=0) == replace(other, wall_seconds=0, memory_mb=0)
 
 
 _unremoved: set[str] = set()

@@ -70,6 +70,7 @@ def assert_no_container_left(docker_client) -> None:
 def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
     submission_id = submit(learner, SLOW_CORRECT)
     worker = subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], stderr=subprocess.DEVNULL)
+    label = f"{OWNER_LABEL}={owner(worker.pid)}"  # read while it lives: the label holds its start time
     try:
         wait_for_status(app, submission_id, Status.RUNNING)
         time.sleep(0.5)  # let the container start
@@ -77,8 +78,8 @@ def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
         worker.kill()
         worker.wait()
     # The dead worker's containers (the one grading, those waiting) outlive it; its owner gone, the reaper removes them.
-    left = docker_client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner(worker.pid)}"})
-    assert left and reap(docker_client, owner=owner(worker.pid)) == len(left)
+    left = docker_client.containers.list(all=True, filters={"label": label})
+    assert left and reap(docker_client, owner=label.split("=", 1)[1]) == len(left)
     queue = services_of(app).queue
     assert reconcile(sessions(app), queue, lease_seconds=0).requeued == [submission_id]
     drain_queue()

@@ -293,36 +293,51 @@ def test_a_job_for_another_runtime_gets_a_sandbox_of_that_runtime(pool, docker_c
     assert made.served_ready == served + 1  # under gVisor, from the pool
 
 
+def test_under_gvisor_a_job_of_other_memory_starts_its_own_and_the_pool_follows(pool, docker_client):
+    if "runsc" not in docker_client.info().get("Runtimes", {}):
+        pytest.fail("gVisor's runsc is not registered with Docker; run the tests with `make test`")
+    made = pool(size=1, runtime="runsc", limits=Limits(wall_seconds=10, memory_mb=200))
+    assert made.wait_until_ready(1, 90)
+    other = Limits(wall_seconds=10, memory_mb=96)
+    assert passed(run_hello(made, other, runtime="runsc"))  # runsc cannot resize the waiting one: a cold start
+    assert (made.served_ready, made.served_cold) == (0, 1)
+    assert made.wait_until_ready(1, 90)  # made with the latest job's memory now
+    assert passed(run_hello(made, other, runtime="runsc"))
+    assert made.served_ready == 1
+
+
 def start_worker(settings_env) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], stderr=subprocess.DEVNULL)
 
 
-def containers_of(client, pid: int) -> list:
-    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner(pid)}"})
+def containers_of(client, label: str) -> list:
+    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={label}"})
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_a_stopped_worker_removes_its_waiting_sandboxes(app, settings_env, docker_client, stop):
     worker = start_worker(settings_env)
+    label = owner(worker.pid)  # read while it lives: the label holds its start time
     try:
-        wait_until(lambda: len(containers_of(docker_client, worker.pid)) >= 1, 90, "the worker's pool")
+        wait_until(lambda: len(containers_of(docker_client, label)) >= 1, 90, "the worker's pool")
         worker.send_signal(stop)
         assert worker.wait(timeout=60) is not None
     finally:
         worker.kill()
         worker.wait()
-    assert containers_of(docker_client, worker.pid) == []
+    assert containers_of(docker_client, label) == []
 
 
 def test_the_reaper_removes_the_sandboxes_of_a_killed_worker(app, settings_env, docker_client):
     worker = start_worker(settings_env)
+    label = owner(worker.pid)  # read while it lives: the label holds its start time
     try:
-        wait_until(lambda: len(containers_of(docker_client, worker.pid)) >= 1, 90, "the worker's pool")
+        wait_until(lambda: len(containers_of(docker_client, label)) >= 1, 90, "the worker's pool")
     finally:
         worker.kill()
         worker.wait()
     assert reap(docker_client) >= 1  # their deadline is far away, but their owner is gone
-    assert containers_of(docker_client, worker.pid) == []
+    assert containers_of(docker_client, label) == []
 
 
 def test_a_pool_that_cannot_prepare_does_not_hold_a_job_up(pool):
@@ -332,3 +347,19 @@ def test_a_pool_that_cannot_prepare_does_not_hold_a_job_up(pool):
     with pytest.raises(SandboxUnavailable, match="missing"):
         made.run(HELLO.solution, HELLO.tests, LIMITS, image="autograder-missing:none", runtime=None)
     assert time.monotonic() - started < WAIT_FOR_PREPARED_SECONDS  # it did not wait for a sandbox never coming
+
+
+def test_the_reaper_judges_only_processes_it_can_see():
+    import os
+    import socket
+
+    from sandbox.reaper import owner_is_gone
+
+    mine = owner()
+    host, pid, namespace, start = mine.split(":")
+    assert not owner_is_gone(mine)
+    assert owner_is_gone(f"{host}:{pid}:{namespace}:{int(start) + 1}")  # the pid was reused by another process
+    assert owner_is_gone(f"{host}:4194303:{namespace}:1")  # no such process
+    assert not owner_is_gone(f"{host}:4194303:1:1")  # another PID namespace of this host: not ours to judge
+    assert not owner_is_gone(f"another-{socket.gethostname()}:{os.getpid()}:{namespace}:{start}")
+    assert not owner_is_gone("garbage")

@@ -36,11 +36,10 @@ def run_command(host: str, port: int) -> None:
         for email, role, password in created:
             click.echo(f"  {role:8} {email:20} password: {password}")
         click.echo("")
-    site = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4"]
     workers = services().settings.workers
     children = [
-        subprocess.Popen([*site, "--access-logfile", "-", SITE_APP]),
-        *_start_workers(workers, burst=False),
+        subprocess.Popen([*site_command(host, port), "--access-logfile", "-"]),
+        *start_workers(workers, burst=False),
     ]
     click.echo(f"Site: http://{host}:{port}/   {workers} grading worker(s)   (Ctrl-C stops them all)")
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: the same clean stop
@@ -60,7 +59,7 @@ def run_command(host: str, port: int) -> None:
 def worker_command(burst: bool, processes: int) -> None:
     """Grade submissions from the queue until stopped; with --processes N, as N workers side by side."""
     if processes > 1:
-        _supervise(_start_workers(processes, burst=burst), burst=burst)
+        _supervise(start_workers(processes, burst=burst), burst=burst)
         return
     # These load the Docker SDK, which most commands never need.
     from grader.grading import jobs
@@ -96,10 +95,16 @@ def worker_command(burst: bool, processes: int) -> None:
             pool.close()  # a stopped worker leaves no sandbox behind
 
 
-def _start_workers(count: int, *, burst: bool) -> list[subprocess.Popen]:
-    """Start count grading workers, each a process of its own with its own connections."""
+def site_command(host: str, port: int) -> list[str]:
+    """The command that serves the site as `autograder run` does: gunicorn, two processes of four threads."""
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", SITE_APP]
+
+
+def start_workers(count: int, *, burst: bool, quiet: bool = False) -> list[subprocess.Popen]:
+    """Start count grading workers, each a process of its own with its own connections (quiet: no log)."""
     command = [sys.executable, "-m", "grader.cli", "worker", *(["--burst"] if burst else [])]
-    return [subprocess.Popen(command) for _ in range(count)]
+    log = subprocess.DEVNULL if quiet else None
+    return [subprocess.Popen(command, stdout=log, stderr=log) for _ in range(count)]
 
 
 def _supervise(workers: list[subprocess.Popen], *, burst: bool) -> None:

@@ -2,8 +2,9 @@
 
 It starts as root with only CHOWN, SETUID and SETGID and gets ready before any job exists: it lays
 out /tmp, starts the learner's process as LEARNER_UID (idle until told what to import), imports
-pytest and its plugins, then prints READY. The job is one JSON object on stdin: {"secret": str,
-"files": {name: text}, "tests": {path: text}, "seconds": float}; on reading it, it prints RECEIVED,
+pytest and its plugins, then prints READY. The job comes on stdin as its length in bytes on one
+line, then one JSON object: {"secret": str, "files": {name: text}, "tests": {path: text},
+"seconds": float}; once it has all of it, and the learner's process still waits, it prints RECEIVED,
 writes the files and drops to TESTS_UID for good before any test runs. The learner's code never
 runs in this process, cannot read the tests (mode 0700, another user), and cannot write the report,
 which goes to the original stdout between two copies of the secret. The host still trusts nothing
@@ -86,7 +87,10 @@ READY = b"autograder-harness: ready\n"
 """Printed once everything a job does not need is done: the host may hand this sandbox a job."""
 
 RECEIVED = b"autograder-harness: job received\n"
-"""Printed when the whole job has arrived, before anything of the learner's runs."""
+"""Printed once the whole job has come and the learner's process still waits: nothing of the learner's has run."""
+
+JOB_FIELDS = {"secret": str, "files": dict, "tests": dict, "seconds": (int, float)}
+"""What a job must hold, and of which type."""
 
 
 def clip(text, limit):
@@ -154,10 +158,10 @@ def lock_down_tmp():
 
 
 def start_learner():
-    """Start the learner's process as LEARNER_UID, idle until the job; return our end of the socket between us."""
+    """Start the learner's process as LEARNER_UID, idle until the job; return it and our end of the socket."""
     ours, theirs = socket.socketpair()
     home = LEARNER_HOME
-    subprocess.Popen(
+    process = subprocess.Popen(
         ["/usr/bin/python3", "-I", "-B", "/opt/harness/learner_server.py", str(theirs.fileno())],
         user=LEARNER_UID,
         group=LEARNER_UID,
@@ -171,7 +175,7 @@ def start_learner():
         start_new_session=True,
     )
     theirs.close()
-    return ours
+    return process, ours
 
 
 def warm_up():
@@ -398,6 +402,19 @@ def grade(job, started, sock):
     return report
 
 
+def read_job(stream):
+    """The job: its length on one line, then that many bytes of JSON; None if the host let this sandbox go."""
+    header = stream.readline(32)
+    try:
+        size = int(header)
+        job = json.loads(stream.read(size).decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(job, dict) or not all(isinstance(job.get(key), t) for key, t in JOB_FIELDS.items()):
+        return None
+    return job
+
+
 def main():
     """Get ready, read the job, grade it, and print the framed report on the original stdout."""
     report_fd = os.dup(1)
@@ -406,17 +423,15 @@ def main():
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)
     lock_down_tmp()
-    sock = start_learner()
+    learner, sock = start_learner()
     warm_up()
     os.write(report_fd, READY)
-    data = sys.stdin.buffer.read()
-    if not data:
-        return  # the host let this sandbox go without a job
+    job = read_job(sys.stdin.buffer)
+    if job is None or learner.poll() is not None:
+        return  # no job, or the learner's process died while waiting: the host sees no RECEIVED and goes elsewhere
     started = time.monotonic()  # the run's time counts from here, as the host's clock does
     os.write(report_fd, RECEIVED)
-    job = json.loads(data.decode("utf-8"))
-    secret = job["secret"]
-    del job["secret"]
+    secret = job.pop("secret")
     try:
         report = grade(job, started, sock)
     except BaseException:
