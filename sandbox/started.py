@@ -157,10 +157,10 @@ class StartedSandbox:
             # How it ended decides now, so wait for the end and ask Docker whether memory ran out.
             exit_code, oom_killed = self._ending(client)
             report, problem, rest = extract_report(self._output(), secret)
-            if report is None and not timed_out and not oom_killed and (exit_code == 0 or exit_code > 128):
-                # The harness ended cleanly, or was stopped from outside (the learner cannot signal it), and
-                # still no report came: the stream was lost, which is ours to retry.
-                raise SandboxUnavailable(f"the sandbox's output was lost (exit code {exit_code})")
+            if report is None and not timed_out and not oom_killed:
+                # The report is the harness's last act, and nothing of the learner's can stop it but memory
+                # and time: without it, the harness, the runtime or the stream failed, which is ours to retry.
+                raise SandboxUnavailable(f"the sandbox ended without a report (exit code {exit_code}): {problem}")
         return RawRun(
             timed_out=timed_out,
             oom_killed=oom_killed,

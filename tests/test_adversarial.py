@@ -12,7 +12,7 @@ from grader.models import Outcome, TestStatus
 from grader.settings import load_settings
 from sandbox.limits import Limits
 from sandbox.runner import run
-from tests.factories import login, make_user, multipart, my_sandbox_containers
+from tests.factories import login, make_user, multipart, my_sandbox_containers, with_retries
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def grade(code: str, *, extra: dict | None = None, tests: dict | None = None, ru
     tests = tests or EXERCISE.tests
     manifest = [entry for path, source in tests.items() for entry in manifest_of(FIXTURE, path, source)]
     files = {"adder.py": code, **(extra or {})}
-    raw = run(files, tests, LIMITS, image=IMAGE, runtime=runtime)
+    raw = with_retries(lambda: run(files, tests, LIMITS, image=IMAGE, runtime=runtime))
     return raw, decide(raw, manifest, LIMITS)
 
 
