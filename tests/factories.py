@@ -100,13 +100,14 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
             created_at=at,
             graded_at=at,
         )
+        ran = outcome in ("passed", "failed")  # an error, a timeout or memory runs no test to its end
         submission.results = [
             TestResult(
                 position=i,
                 name=entry["name"],
-                description="",
+                description=entry.get("description", ""),
                 hidden=entry["hidden"],
-                status="failed" if entry["name"] in failing else "passed",
+                status="failed" if entry["name"] in failing else ("passed" if ran else "not run"),
                 hint=entry["hint"] if entry["name"] in failing and entry["visibility"] == "hidden-with-hint" else "",
             )
             for i, entry in enumerate(exercise.manifest)

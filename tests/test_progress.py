@@ -110,6 +110,44 @@ def test_the_same_timeout_again_and_again_is_stuck(app, people):
     ]
 
 
+def test_failures_after_solving_are_not_stuck(app, people):
+    _, (amina, _, _), cohort = people
+    record_submission(app, amina, "hello-name", at(MONDAY, 9))  # solved: the matrix shows ✓
+    for minute in (10, 10, 11, 11):  # then four quick failed tries, as the at-risk list once flagged
+        record_submission(app, amina, "hello-name", at(MONDAY, 9, minute), "failed", failing={"other names"})
+    stuck = [s for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
+    assert stuck == []
+
+
+def test_a_stuck_syntax_error_quotes_the_message_and_the_line_never_the_caret(app, people):
+    _, (amina, _, _), cohort = people
+    feedback = "shout.py, line 2: '(' was never closed\n    return f\"Hello, {name}!\"(\n                            ^"
+    for hour in (9, 10, 11, 12):
+        submission_id = record_submission(app, amina, "shout", at(MONDAY, hour), "error")
+        with sessions(app).begin() as session:
+            session.get(Submission, submission_id).feedback = feedback
+    reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
+    assert reasons == [
+        "The same error 4 times in a row on 'Shout it out': "
+        "shout.py, line 2: '(' was never closed — return f\"Hello, {name}!\"("
+    ]
+
+
+def test_a_learner_with_several_reasons_is_one_row(app, people):
+    _, (amina, bram, _), cohort = people
+    thursday = MONDAY + timedelta(days=3)
+    record_submission(app, amina, "hello-name", at(MONDAY))  # quiet since Monday, and behind the plan
+    for minute in (0, 4, 9, 15):
+        record_submission(app, bram, "initials", at(thursday, 9, minute), "failed")
+    snap = take(app, cohort.id, thursday)
+    rows = {row.name: row for row in snap.attention}
+    assert sorted(rows) == ["Amina", "Bram", "Chloé"]  # each once, however many reasons
+    assert rows["Amina"].kinds == ["quiet", "behind"]
+    assert [signal.kind for signal in rows["Amina"].signals] == ["quiet", "behind"]
+    assert "stuck" in rows["Bram"].kinds
+    assert len(snap.attention) == len({signal.user_id for signal in snap.signals})
+
+
 def test_an_empty_or_unstarted_cohort_has_no_signals(app):
     coach = make_user(app, role="coach")
     empty = make_cohort(app, coach, start=MONDAY)
@@ -131,10 +169,34 @@ def test_exercise_statistics(app, people):
     hello = stats["hello-name"]
     assert (hello.attempted, hello.solved) == (2, 1)
     assert hello.solve_rate == pytest.approx(1 / 3)
-    assert hello.median_attempts == 1.5
+    assert hello.median_attempts == 2  # attempts until solved, over those who solved it
     assert hello.median_minutes_to_solve == 30.0
-    assert (hello.hardest_test, hello.hardest_test_failures) == ("other names", 2)
+    assert (hello.hardest_test, hello.hardest_test_failures) == ("Works for other names too.", 2)
     assert stats["initials"].attempted == 0 and stats["initials"].median_attempts is None
+
+
+def test_statistics_count_what_happened_before_the_first_solve(app, people):
+    _, (amina, bram, _), cohort = people
+    # Amina solves at her second attempt, then keeps trying other things that fail.
+    record_submission(app, amina, "hello-name", at(MONDAY, 9), "failed", failing={"other names"})
+    record_submission(app, amina, "hello-name", at(MONDAY, 9, 30))
+    for hour in (10, 11, 12, 13, 14, 15):
+        record_submission(app, amina, "hello-name", at(MONDAY, hour), "failed", failing={"greets amina"})
+    # Bram has three syntax errors (no test ran), one failure, then solves: five attempts.
+    for minute in (0, 5, 10):
+        record_submission(app, bram, "hello-name", at(MONDAY, 9, minute), "error")
+    record_submission(app, bram, "hello-name", at(MONDAY, 9, 20), "failed", failing={"other names"})
+    record_submission(app, bram, "hello-name", at(MONDAY, 9, 40))
+    with sessions(app)() as session:
+        found = session.get(Cohort, cohort.id)
+        snap = snapshot(session, found, MONDAY)
+        stats = {s.exercise.slug: s for s in exercise_stats(session, found, snap.learners, snap.exercises)}
+    hello = stats["hello-name"]
+    assert (hello.attempted, hello.solved) == (2, 2)
+    assert hello.median_attempts == 3.5  # 2 and 5: the six after Amina's solve do not count
+    assert hello.median_minutes_to_solve == 35.0
+    # Not "greets amina" (6 failures, all after solving) nor the tests that never ran: the description, not the name.
+    assert (hello.hardest_test, hello.hardest_test_failures) == ("Works for other names too.", 2)
 
 
 def test_learner_home_shows_own_curve_streak_and_next(app, people):

@@ -1,5 +1,6 @@
 """At-risk signals: who has gone quiet, who is stuck, who is behind the plan, each with the reason in words."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,6 +27,28 @@ class Signal:
     name: str
     kind: str
     reason: Message
+
+
+@dataclass
+class Attention:
+    """One learner who needs a coach's attention, with every reason at once."""
+
+    user_id: int
+    name: str
+    signals: list[Signal]
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of reason, each once, in the order found."""
+        return list(dict.fromkeys(signal.kind for signal in self.signals))
+
+
+def by_learner(found: list[Signal]) -> list[Attention]:
+    """One row per learner, with all their reasons, by name: a learner quiet and behind is one person."""
+    rows: dict[int, Attention] = {}
+    for signal in found:
+        rows.setdefault(signal.user_id, Attention(signal.user_id, signal.name, [])).signals.append(signal)
+    return sorted(rows.values(), key=lambda row: (row.name.casefold(), row.user_id))
 
 
 def signals(
@@ -129,21 +152,32 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
             ranked.c.feedback,
         ).where(ranked.c.rank <= cohort.stuck_attempts)
     ).all()
+    # An exercise once solved is not one to be stuck on, whatever was tried after.
+    solved = set(
+        session.execute(
+            select(Submission.user_id, Submission.exercise_id)
+            .where(Submission.user_id.in_(members(cohort)), Submission.outcome == Outcome.PASSED)
+            .distinct()
+        ).all()
+    )
     recent: dict[tuple[int, int], list] = defaultdict(list)
     for user_id, exercise_id, created_at, outcome, notice, feedback in rows:
+        if (user_id, exercise_id) in solved:
+            continue
         # The error in words: Python's own, or the grader's notice (too slow, too much memory) when Python said nothing.
         said = Message.from_json(notice)
-        recent[(user_id, exercise_id)].append((created_at, outcome, feedback or (str(said) if said else "")))
+        error = error_line(feedback) or (str(said) if said else "")
+        recent[(user_id, exercise_id)].append((created_at, outcome, error))
     titles = dict(session.execute(select(Exercise.id, Exercise.title)).all())
     found = []
     for (user_id, exercise_id), attempts in recent.items():
-        if len(attempts) < cohort.stuck_attempts or any(outcome == Outcome.PASSED for _, outcome, _ in attempts):
+        if len(attempts) < cohort.stuck_attempts:
             continue
         title = titles.get(exercise_id, "an exercise")
         feedbacks = {feedback for _, _, feedback in attempts}
         span = (max(a[0] for a in attempts) - min(a[0] for a in attempts)).total_seconds() / 60
         if len(feedbacks) == 1 and next(iter(feedbacks)):
-            first_line = next(iter(feedbacks)).splitlines()[-1][:120]
+            first_line = next(iter(feedbacks))
             found.append(
                 Signal(
                     user_id,
@@ -173,3 +207,24 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                 )
             )
     return found
+
+
+EXCEPTION_LINE = re.compile(r"^\w*(Error|Exception|Exit|Interrupt|Warning)\b.*|^[\w./-]+\.py, line \d+: .+")
+"""A line of Python's words that names the error: 'NameError: …' or 'hello.py, line 3: …' (a syntax error)."""
+
+
+def error_line(feedback: str, limit: int = 160) -> str:
+    """The line of Python's words that says what went wrong, with the learner's line of code when one follows.
+
+    Never the caret line under a syntax error, nor the grader's own heading above Python's words.
+    """
+    lines = [line for line in (feedback or "").splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        if EXCEPTION_LINE.match(line.strip()):
+            said = line.strip()
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            if following.startswith((" ", "\t")) and following.strip().strip("^~ "):
+                said = f"{said} — {following.strip()}"
+            return said[:limit]
+    meaningful = [line.strip() for line in lines if line.strip().strip("^~ ")]
+    return meaningful[-1][:limit] if meaningful else ""

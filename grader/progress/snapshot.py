@@ -9,7 +9,7 @@ from grader.models import Cohort, Exercise, User
 from grader.progress.curves import CohortProgress, cohort_progress
 from grader.progress.matrix import Cell, matrix
 from grader.progress.queries import exercises_in_plan, learners_of
-from grader.progress.signals import Signal, signals
+from grader.progress.signals import Attention, Signal, by_learner, signals
 
 
 @dataclass
@@ -23,6 +23,8 @@ class Snapshot:
     progress: CohortProgress
     matrix: dict[tuple[int, int], Cell] = field(default_factory=dict)
     signals: list[Signal] = field(default_factory=list)
+    attention: list[Attention] = field(default_factory=list)
+    """The signals as one row per learner."""
 
 
 def snapshot(session: Session, cohort: Cohort, today: date, *, with_matrix: bool = True) -> Snapshot:
@@ -34,4 +36,5 @@ def snapshot(session: Session, cohort: Cohort, today: date, *, with_matrix: bool
     if with_matrix:
         result.matrix = matrix(session, cohort)
     result.signals = signals(session, cohort, learners, progress, today)
+    result.attention = by_learner(result.signals)
     return result
