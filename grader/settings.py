@@ -59,6 +59,9 @@ class Settings:
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
 
+    invite_days: int = 14
+    """Days an invite link (or a new one to reset a password) stays valid (AUTOGRADER_INVITE_DAYS, 1 or more)."""
+
     secret_key: str | None = field(default=None, repr=False)
     """Key that signs the site's session cookies; None keeps one made once in instance/ (AUTOGRADER_SECRET_KEY)."""
 
@@ -87,7 +90,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw = environ.get(name)
         if raw and item.metadata.get("environment", True):
             values[item.name] = _parse(name, raw, item.type)
-    for name, least in (("workers", 1), ("sandbox_pool", 0), ("sandbox_pool_idle_seconds", 10)):
+    for name, least in (("workers", 1), ("sandbox_pool", 0), ("sandbox_pool_idle_seconds", 10), ("invite_days", 1)):
         value = values.get(name)
         if isinstance(value, int) and value < least:
             raise SettingsError(f"{PREFIX}{name.upper()} must be {least} or more, not '{value}'")

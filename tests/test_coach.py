@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from grader.models import Cohort, Enrollment, Exercise, PlanEntry, Submission, User
+from grader.models import Cohort, Enrollment, Exercise, Invite, PlanEntry, Submission, User
 from grader.progress.queries import exercises_in_plan
 from tests.factories import PASSWORD, login, make_cohort, make_user, multipart, record_submission, sessions
 
@@ -74,7 +74,78 @@ def test_one_learner_gets_an_invite_link_that_works_once(app):
     assert newcomer.post(link, data={"password": "short"}).status_code == 400
     assert newcomer.post(link, data={"password": "a good password"}).status_code == 302
     assert "Hello, Dana" in newcomer.get("/").text
-    assert app.test_client().get(link).status_code == 404  # used once
+    used = app.test_client().get(link)
+    assert used.status_code == 410 and "used already" in used.text and 'name="password"' not in used.text
+
+
+def invite_link(page: str) -> str:
+    return re.search(r"http://localhost(/invite/[\w-]+)", page).group(1)
+
+
+def test_a_lost_link_or_password_gets_a_new_link_and_the_old_one_dies(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    page = client.post(
+        f"/coach/cohorts/{cohort.id}/learners",
+        data={"name": "Dana", "email": "dana@example.org"},
+        follow_redirects=True,
+    ).text
+    lost = invite_link(page)
+    with sessions(app)() as session:
+        dana = session.scalar(select(User).where(User.email == "dana@example.org"))
+    again = client.post(f"/coach/cohorts/{cohort.id}/learners/{dana.id}/invite", follow_redirects=True).text
+    assert "shown once" in again and "no longer works" in again
+    fresh = invite_link(again)
+    assert fresh != lost and app.test_client().get(lost).status_code == 404  # the lost one is gone
+    learner = app.test_client()
+    assert learner.post(fresh, data={"password": "first password"}).status_code == 302
+    # Later she forgets her password: a new link sets another one, and the old password stops working.
+    reset = invite_link(
+        client.post(f"/coach/cohorts/{cohort.id}/learners/{dana.id}/invite", follow_redirects=True).text
+    )
+    assert app.test_client().post(reset, data={"password": "second password"}).status_code == 302
+    assert (
+        app.test_client().post("/login", data={"email": "dana@example.org", "password": "first password"}).status_code
+        == 400  # refused
+    )
+    assert (
+        app.test_client().post("/login", data={"email": "dana@example.org", "password": "second password"}).status_code
+        == 302
+    )
+    # Another coach cannot make links for learners of a cohort that is not theirs.
+    _, other = coach_client(app)
+    assert other.post(f"/coach/cohorts/{cohort.id}/learners/{dana.id}/invite").status_code == 404
+
+
+def test_an_expired_invite_says_so_and_offers_nothing_else(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    page = client.post(
+        f"/coach/cohorts/{cohort.id}/learners", data={"name": "Eli", "email": "eli@example.org"}, follow_redirects=True
+    ).text
+    link = invite_link(page)
+    with sessions(app).begin() as session:
+        for invite in session.scalars(select(Invite)):
+            invite.created_at -= timedelta(days=15)  # the default validity is 14 days
+    expired = app.test_client().get(link)
+    assert expired.status_code == 410 and "expired" in expired.text and 'name="password"' not in expired.text
+    assert app.test_client().post(link, data={"password": "a good password"}).status_code == 410
+
+
+def test_the_command_line_makes_a_new_link(app):
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    client.post(f"/coach/cohorts/{cohort.id}/learners", data={"name": "Fay", "email": "fay@example.org"})
+    printed = CliRunner().invoke(cli, ["users", "invite", "fay@example.org", "--site", "http://localhost"])
+    assert printed.exit_code == 0, printed.output
+    link = invite_link(printed.output)
+    assert app.test_client().post(link, data={"password": "a good password"}).status_code == 302
+    unknown = CliRunner().invoke(cli, ["users", "invite", "nobody@example.org"])
+    assert unknown.exit_code == 1 and "no user with email nobody@example.org" in unknown.output
 
 
 def test_csv_enrols_everyone_or_nobody(app):

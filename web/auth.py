@@ -1,6 +1,7 @@
 """Logging in and out with a password, and who may see what."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -11,9 +12,9 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from grader.models import User
 from grader.people.accounts import MIN_PASSWORD_LENGTH, authenticate
-from grader.people.invites import InviteError, invite_for
+from grader.people.invites import InviteError, invite_for, invite_problem
 from grader.people.invites import accept_invite as accept
-from web.context import db_session
+from web.context import db_session, settings
 from web.forms import InviteForm, LoginForm, filled, flash_errors
 from web.i18n import translate
 from web.redirects import safe_next
@@ -68,13 +69,17 @@ def accept_invite(token: str) -> ResponseReturnValue:
     invite = invite_for(db_session(), token)
     if invite is None:
         abort(404, description=gettext("This invite link is not valid or was used already. Log in, or ask your coach."))
+    valid_for = timedelta(days=settings().invite_days)
+    problem = invite_problem(invite, valid_for)
+    if problem is not None:  # used or expired: say so, and offer nothing else
+        abort(410, description=translate(problem))
     form = InviteForm()
     if not form.validate_on_submit():
         flash_errors(form)
         page = render_template("invite.html", invite=invite, form=form, min_password_length=MIN_PASSWORD_LENGTH)
         return page, 400 if form.is_submitted() else 200
     try:
-        user = accept(db_session(), invite, filled(form.password.data))
+        user = accept(db_session(), invite, filled(form.password.data), valid_for)
     except InviteError as error:
         flash(translate(error.message), "error")
         return render_template("invite.html", invite=invite, form=form, min_password_length=MIN_PASSWORD_LENGTH), 400

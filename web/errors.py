@@ -29,6 +29,7 @@ def _words(error: HTTPException, status: int) -> tuple[str, str]:
         404: gettext("Page not found"),
         405: gettext("Not possible here"),
         409: gettext("Not possible right now"),
+        410: gettext("This link no longer works"),
         413: gettext("Too large"),
         429: gettext("Too many requests"),
     }

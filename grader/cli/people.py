@@ -5,6 +5,7 @@ import click
 from grader.cli.context import services
 from grader.models import Role
 from grader.people.accounts import AccountError, create_token, create_user, find_user
+from grader.people.invites import reissue_invite
 
 
 @click.group("users")
@@ -26,6 +27,22 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
             click.echo(f"created {user.role} {user.email}")
     except AccountError as error:
         raise click.ClickException(str(error)) from error
+
+
+@users_group.command("invite")
+@click.argument("email")
+@click.option("--site", default="http://127.0.0.1:5000", show_default=True, help="The site's address, for the link.")
+def invite_command(email: str, site: str) -> None:
+    """Print a new one-time link for someone who lost theirs or their password; earlier links stop working."""
+    services().prepare_database()
+    with services().sessions.begin() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"no user with email {email}")
+        token = reissue_invite(session, user)
+        days = services().settings.invite_days
+        click.echo(f"{site.rstrip('/')}/invite/{token}")
+        click.echo(f"valid for {days} day(s), once; {user.email} chooses a new password with it")
 
 
 @click.group("tokens")

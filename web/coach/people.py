@@ -1,4 +1,4 @@
-"""A cohort's people: enrol one or a CSV file of them, read one learner's work, comment on a submission."""
+"""A cohort's people: enrol one or a CSV file of them, a new invite link, one learner's work, comments."""
 
 import difflib
 from collections.abc import Iterable, Sequence
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from grader.models import Comment, Submission, User
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import add_comment
+from grader.people.invites import reissue_invite
 from grader.progress.snapshot import snapshot
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
@@ -65,6 +66,21 @@ def upload_learners(cohort_id: int) -> ResponseReturnValue:
     flash(ngettext("%(num)d learner added.", "%(num)d learners added.", len(added)))
     _flash_invites(added)
     return to_cohort(cohort_id, "people")
+
+
+@bp.post("/cohorts/<int:cohort_id>/learners/<int:user_id>/invite")
+def new_invite(cohort_id: int, user_id: int) -> ResponseReturnValue:
+    """A new one-time link for a learner who lost theirs or their password; the earlier link stops working."""
+    cohort_or_404(cohort_id)
+    enrolled_or_404(cohort_id, user_id)
+    person = db_session().get(User, user_id)
+    if person is None:
+        abort(404)
+    token = reissue_invite(db_session(), person)
+    db_session().commit()
+    _flash_invites([(person, token)])
+    flash(gettext("Any earlier link of theirs no longer works. With this one they choose a new password."))
+    return redirect(url_for(".learner", cohort_id=cohort_id, user_id=user_id) + "#account")
 
 
 @bp.get("/cohorts/<int:cohort_id>/learners/<int:user_id>")
