@@ -172,10 +172,33 @@ def test_a_csv_separated_by_semicolons_is_read(app):
     assert count(app, Enrollment) == 1
 
 
+def test_a_belgian_excel_file_is_read_with_every_odd_name(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    # Excel in Belgium: a BOM, semicolons, CRLF, a comma in a name, a quoted name with a semicolon inside.
+    data = (
+        'name;email\r\nDe Smet, Jan;jan@example.be\r\n"Dupont; Marie";marie@example.be\r\nÉlodie;elodie@example.be\r\n'
+    )
+    page = upload(client, cohort.id, data.encode("utf-8-sig")).text
+    assert "3 learners added" in page and page.count("/invite/") == 3
+    with sessions(app)() as session:
+        names = set(session.scalars(select(User.name).where(User.email.like("%@example.be"))))
+    assert names == {"De Smet, Jan", "Dupont; Marie", "Élodie"}
+    hinted = upload(client, cohort.id, b"sep=;\nname;email\nKoen;koen@example.be\n").text  # Excel's own hint line
+    assert "1 learner added" in hinted
+
+
 def test_csv_problems_of_the_whole_file(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
-    assert "Missing column &#39;email&#39;" in upload(client, cohort.id, b"name\nIvo\n").text
+    one_column = upload(client, cohort.id, b"name\nIvo\n").text
+    assert (
+        "Missing column &#39;email&#39;. The first line was read as name, with &#39;,&#39; between columns"
+        in one_column
+    )
+    assert "There are no learners in the file" in upload(client, cohort.id, b"name,email\n").text
+    many = "name,email\n" + "".join(f"P{n},p{n}@example.org\n" for n in range(501))
+    assert "at most 500 learners" in upload(client, cohort.id, many.encode()).text
     assert "save the file as &#39;CSV UTF-8&#39;" in upload(client, cohort.id, b"name,email\nJos\xe9,j@x.org\n").text
     assert "The file is empty" in upload(client, cohort.id, b"").text
     taken = make_user(app, role="coach")

@@ -22,6 +22,9 @@ from grader.people.invites import create_invite
 NO_PASSWORD = "!"
 """Password hash of a user who has not accepted their invite yet: no password matches it."""
 
+MAX_CSV_LEARNERS = 500
+"""Learners one file may add: a cohort, not a school."""
+
 MAX_CSV_BYTES = 200_000
 """Largest CSV of learners accepted (thousands of lines)."""
 
@@ -150,16 +153,8 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         raise CsvRejected(
             [LineError(line, say("This line is not UTF-8 text; save the file as 'CSV UTF-8'."))]
         ) from None
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text)))
-    if not rows:
-        raise CsvRejected([LineError(1, say("The file is empty; the first line must be: name,email"))])
+    rows = _rows_of(text)
     header = [column.strip().lower() for column in rows[0]]
-    missing = [column for column in ("name", "email") if column not in header]
-    if missing:
-        wanted = ", ".join(repr(column) for column in missing)
-        raise CsvRejected(
-            [LineError(1, say("Missing column %(columns)s; the first line must be: name,email", columns=wanted))]
-        )
     name_at, email_at = header.index("name"), header.index("email")
     errors: list[LineError] = []
     people: list[tuple[str, str]] = []
@@ -188,15 +183,51 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
+def _rows_of(text: str) -> list[list[str]]:
+    """The rows of the CSV text, its header checked: a clear refusal for anything that is not name and email."""
+    separator, text = _separator(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as error:
+        unreadable = say("The file is not a CSV file this site can read (%(error)s).", error=str(error))
+        raise CsvRejected([LineError(0, unreadable)]) from None
+    if not rows:
+        raise CsvRejected([LineError(1, say("The file is empty; the first line must be: name,email"))])
+    header = [column.strip().lower() for column in rows[0]]
+    missing = [column for column in ("name", "email") if column not in header]
+    if missing:
+        message = say(
+            "Missing column %(columns)s. The first line was read as %(header)s, with '%(separator)s' between "
+            "columns. It must be: name,email (or name;email).",
+            columns=", ".join(repr(column) for column in missing),
+            header=" | ".join(column.strip() for column in rows[0]) or "–",
+            separator="Tab" if separator == "\t" else separator,
+        )
+        raise CsvRejected([LineError(1, message)])
+    if len(rows) - 1 > MAX_CSV_LEARNERS:
+        too_many = say(
+            "A file may add at most %(count)s learners; split it into smaller files.", count=MAX_CSV_LEARNERS
+        )
+        raise CsvRejected([LineError(0, too_many)])
+    return rows
+
+
 def not_a_learner(email: str, role: str) -> Message:
     """Why someone with another role cannot be enrolled."""
     return say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=role_name(role))
 
 
-def _separator(text: str) -> str:
-    """The CSV's separator: a semicolon when the first line has one and no comma (Excel in Belgium), else a comma."""
-    first = text.split("\n", 1)[0]
-    return ";" if ";" in first and "," not in first else ","
+def _separator(text: str) -> tuple[str, str]:
+    """The separator of the header line, as the csv module's sniffer sees it (a comma, or a semicolon as Excel
+    saves it in Belgium, or a tab; a comma when it cannot tell), and the text without Excel's 'sep=' line."""
+    first, _, rest = text.partition("\n")
+    hint = first.strip()
+    if hint.lower().startswith("sep=") and len(hint) == 5:
+        return hint[4], rest
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t").delimiter, text
+    except csv.Error:
+        return ",", text
 
 
 def is_time_zone(name: str) -> bool:
