@@ -4,8 +4,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_cohort, make_user, record_submission
+from grader.models import User
+from tests.factories import PASSWORD, make_cohort, make_user, record_submission, sessions
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +75,50 @@ def test_learner_sees_their_own_curve(live_server, browser, cohort_with_work):
     assert not {"Bram", "Chloé"} & set(drawn)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "learner-home.png"), full_page=True)
+
+
+def test_a_coach_enrols_twenty_from_a_belgian_excel_file_copies_a_link_and_reissues_one(
+    live_server, browser, app, tmp_path
+):
+    from tests.browsing import new_context
+
+    coach = make_user(app, role="coach", name="Coach Ada")
+    cohort = make_cohort(app, coach, start=date.today(), name="Gent sprint")
+    rows = "".join(f"Leerling {n}, De Smet;leerling{n}@example.be\r\n" for n in range(20))
+    csv_file = tmp_path / "learners.csv"
+    csv_file.write_bytes(("name;email\r\n" + rows).encode("utf-8-sig"))  # as Excel saves it in Belgium
+    context = new_context(browser, live_server, app, coach, viewport={"width": 1200, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/coach/cohorts/{cohort.id}")
+    page.set_input_files("#csv", str(csv_file))
+    page.click("text=Add them all")
+    messages = page.locator("#people-messages")
+    messages.wait_for()
+    assert "20 learners added" in messages.inner_text()
+    assert page.locator("#people-messages code.invite-link").count() == 20
+    assert messages.is_visible() and page.evaluate(
+        "() => { const box = document.getElementById('people-messages').getBoundingClientRect();"
+        " return box.top < window.innerHeight && box.bottom > 0; }"
+    )  # in view, where the coach is looking, not at the top of the page
+    first = page.locator("#people-messages button.copy").first
+    first.click()
+    page.wait_for_function("() => document.querySelector('#people-messages button.copy').textContent === 'Copied'")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.locator("#people-messages code.invite-link").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "enrolment-messages.png"))
+    # One of them lost the link: a new one from their page; the copied one no longer works.
+    with sessions(app)() as session:
+        lost = session.scalar(select(User.id).where(User.email == "leerling0@example.be"))
+    page.goto(f"{live_server}/coach/cohorts/{cohort.id}/learners/{lost}")
+    page.click("text=New invite link")
+    fresh = page.locator("p.flash.invite").inner_text().rsplit(": ", 1)[1]
+    assert fresh != copied
+    learner = context.browser.new_context().new_page()
+    assert learner.goto(copied).status == 404
+    learner.goto(fresh)
+    learner.fill("input[name=password]", "a good password")
+    learner.click("main button[type=submit]")
+    learner.wait_for_url(lambda url: "/invite/" not in url)
+    assert "Your password is saved" in learner.inner_text("main")
+    context.close()

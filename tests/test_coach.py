@@ -82,6 +82,22 @@ def invite_link(page: str) -> str:
     return re.search(r"http://localhost(/invite/[\w-]+)", page).group(1)
 
 
+def test_every_learner_added_is_confirmed_beside_the_form_with_a_copy_button(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    known = make_user(app, name="Kim")
+    page = upload(client, cohort.id, f"name,email\nLou,lou@example.org\nKim,{known.email}\n".encode()).text
+    people = page[page.index('<section id="people">') :]
+    assert page.index("2 learners added") > page.index('<section id="people">')  # where the coach is looking
+    assert f"Kim ({known.email}) had an account already and is now in this cohort." in people
+    assert "Invite link for Lou (lou@example.org), shown once" in people
+    assert 'class="secondary copy" data-copy="http://localhost/invite/' in people
+    again = client.post(
+        f"/coach/cohorts/{cohort.id}/learners", data={"name": "Kim", "email": known.email}, follow_redirects=True
+    ).text
+    assert f"Kim ({known.email}) was in this cohort already." in again[again.index('<section id="people">') :]
+
+
 def test_a_lost_link_or_password_gets_a_new_link_and_the_old_one_dies(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
@@ -152,7 +168,7 @@ def test_csv_enrols_everyone_or_nobody(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
     good = upload(client, cohort.id, b"name,email\nEla,ela@example.org\nFarid,farid@example.org\n")
-    assert "2 learners added" in good.text and good.text.count("/invite/") == 2
+    assert "2 learners added" in good.text and good.text.count('class="invite-link"') == 2
     bad = "Name,Email\nGus,gus@example.org\n,nameless@example.org\nHana,not-an-email\nGus B,GUS@example.org\n"
     rejected = upload(client, cohort.id, bad.encode())
     assert "Nothing was imported" in rejected.text
@@ -180,7 +196,7 @@ def test_a_belgian_excel_file_is_read_with_every_odd_name(app):
         'name;email\r\nDe Smet, Jan;jan@example.be\r\n"Dupont; Marie";marie@example.be\r\nÉlodie;elodie@example.be\r\n'
     )
     page = upload(client, cohort.id, data.encode("utf-8-sig")).text
-    assert "3 learners added" in page and page.count("/invite/") == 3
+    assert "3 learners added" in page and page.count('class="invite-link"') == 3
     with sessions(app)() as session:
         names = set(session.scalars(select(User.name).where(User.email.like("%@example.be"))))
     assert names == {"De Smet, Jan", "Dupont; Marie", "Élodie"}

@@ -241,13 +241,13 @@ def filled(data: T | None) -> T:
     return data
 
 
-def flash_errors(form: FlaskForm, prefix: str = "") -> None:
+def flash_errors(form: FlaskForm, prefix: str = "", category: str = "error") -> None:
     """Flash the problems of the whole form, then the first problem of each field, in the order of the form."""
     for error in form.form_errors:
-        flash(prefix + error, "error")
+        flash(prefix + error, category)
     for field in form:
         if field.errors:
-            flash(prefix + field.errors[0], "error")
+            flash(prefix + field.errors[0], category)
 
 
 def _due_day(title: str, length: int) -> Callable[[FlaskForm, Field], None]:

@@ -64,6 +64,10 @@ def create() -> ResponseReturnValue:
     return to_cohort(cohort.id)
 
 
+PEOPLE_FLASHES = ("people", "people-error", "invite")
+"""Messages of adding learners, shown in the people section rather than at the top of the page."""
+
+
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int) -> ResponseReturnValue:
     """One chart of every learner, the at-risk list, the matrix of learners and exercises, and the forms."""
@@ -78,6 +82,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         learner_form=LearnerForm(),
         csv_form=LearnersCsvForm(),
         thresholds_form=ThresholdsForm(obj=found),
+        shown_in_place=PEOPLE_FLASHES,  # beside the forms that made them, where the coach is looking
     )
 
 

@@ -34,15 +34,16 @@ def add_learner(cohort_id: int) -> ResponseReturnValue:
     found = cohort_or_404(cohort_id)
     form = LearnerForm()
     if not form.validate_on_submit():
-        flash_errors(form, gettext("Not added:") + " ")
+        flash_errors(form, gettext("Not added:") + " ", "people-error")
         return to_cohort(cohort_id, "people", refused=True)
+    before = {person.id for person in found.learners}
     try:
         added = enrol(db_session(), found, name=filled(form.name.data), email=filled(form.email.data))
     except CohortError as error:
-        flash(gettext("Not added:") + " " + translate(error.message), "error")
+        flash(gettext("Not added:") + " " + translate(error.message), "people-error")
         return to_cohort(cohort_id, "people", refused=True)
     db_session().commit()
-    _flash_invites([added])
+    _confirm([added], before)
     return to_cohort(cohort_id, "people")
 
 
@@ -52,19 +53,20 @@ def upload_learners(cohort_id: int) -> ResponseReturnValue:
     found = cohort_or_404(cohort_id)
     form = LearnersCsvForm()
     if not form.validate_on_submit():
-        flash_errors(form)
+        flash_errors(form, category="people-error")
         return to_cohort(cohort_id, "people", refused=True)
+    before = {person.id for person in found.learners}
     try:
         added = enrol_csv(db_session(), found, form.file.data.read())
     except CsvRejected as rejected:
         db_session().rollback()
-        flash(gettext("Nothing was imported. Fix these lines and upload the file again:"), "error")
+        flash(gettext("Nothing was imported. Fix these lines and upload the file again:"), "people-error")
         for error in rejected.errors[:CSV_PROBLEMS_SHOWN]:
-            flash(_line_problem(error), "error")
+            flash(_line_problem(error), "people-error")
         return to_cohort(cohort_id, "people", refused=True)
     db_session().commit()
-    flash(ngettext("%(num)d learner added.", "%(num)d learners added.", len(added)))
-    _flash_invites(added)
+    flash(ngettext("%(num)d learner added.", "%(num)d learners added.", len(added)), "people")
+    _confirm(added, before)
     return to_cohort(cohort_id, "people")
 
 
@@ -168,6 +170,26 @@ def _flash_invites(added: Iterable[tuple[User, str | None]]) -> None:
                 link=link,
             )
             flash(message, "invite")
+
+
+def _confirm(added: Iterable[tuple[User, str | None]], before: set[int]) -> None:
+    """Say what happened to each person: a new account gets its link, the others a line of their own."""
+    added = list(added)
+    for user, token in added:
+        if token:
+            continue
+        if user.id in before:
+            flash(
+                gettext("%(name)s (%(email)s) was in this cohort already.", name=user.name, email=user.email), "people"
+            )
+        else:
+            message = gettext(
+                "%(name)s (%(email)s) had an account already and is now in this cohort.",
+                name=user.name,
+                email=user.email,
+            )
+            flash(message, "people")
+    _flash_invites(added)
 
 
 def _line_problem(error: LineError) -> str:
