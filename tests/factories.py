@@ -63,13 +63,13 @@ def my_sandbox_containers(client) -> list:
     return client.containers.list(all=True, filters={"label": [LABEL, f"{OWNER_LABEL}={owner()}"]})
 
 
-def make_cohort(app, coach, *, start, learners=(), name="Sprint test"):
+def make_cohort(app, coach, *, start, learners=(), name="Sprint test", working_days=(1, 2, 3, 4, 5)):
     """A cohort coached by coach with the given learners enrolled."""
     from grader.people.cohorts import create_cohort, enrol
 
     with sessions(app).begin() as session:
         cohort = create_cohort(
-            session, name=name, start_date=start, coach=session.merge(coach), working_days=[1, 2, 3, 4, 5]
+            session, name=name, start_date=start, coach=session.merge(coach), working_days=list(working_days)
         )
         for learner in learners:
             enrol(session, cohort, name=learner.name, email=learner.email)

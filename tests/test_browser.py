@@ -59,10 +59,41 @@ def test_coach_sees_every_learner_and_the_pace(live_server, browser, cohort_with
         assert drawn[learner.name] > 0, f"{learner.name}'s curve was not drawn"
     assert drawn["Planned pace"] > 0 and drawn["Cohort median"] > 0
     page.select_option("select#pick-learner", label="Bram")
-    widths = page.evaluate("() => Chart.getChart('cohort-chart').data.datasets.map(s => [s.label, s.borderWidth])")
-    assert dict(widths)["Bram"] > dict(widths)["Amina"]
+    styles = page.evaluate(
+        "() => Chart.getChart('cohort-chart').data.datasets.map(s => [s.label, [s.borderWidth, s.borderDash || []]])"
+    )
+    width, dash = dict(styles)["Bram"]
+    assert width > dict(styles)["Amina"][0] and dash and not dict(styles)["Amina"][1]  # width and dash, not colour only
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "cohort-page.png"), full_page=True)
+
+
+def test_on_day_one_every_learner_is_a_dot(live_server, browser, app):
+    from tests.browsing import new_context
+
+    coach = make_user(app, role="coach")
+    learners = [make_user(app, name=name) for name in ("Dina", "Emre", "Fleur")]
+    cohort = make_cohort(app, coach, start=date.today(), learners=learners, working_days=range(1, 8))
+    record_submission(app, learners[0], "hello-name", datetime.now() - timedelta(minutes=1))
+    page = new_context(browser, live_server, app, coach).new_page()
+    page.goto(f"{live_server}/coach/cohorts/{cohort.id}")
+    page.wait_for_selector("canvas#cohort-chart[data-drawn=true]")
+    radii = page.evaluate(
+        """() => { const chart = Chart.getChart('cohort-chart');
+            return chart.data.datasets.map(
+              (set, i) => [set.label, chart.getDatasetMeta(i).data.map(p => p.options.radius)]); }"""
+    )
+    drawn = dict(radii)
+    for learner in learners:
+        assert len(drawn[learner.name]) == 1 and drawn[learner.name][0] > 0, f"{learner.name} has no dot on day 1"
+    page.select_option("select#pick-learner", label="Emre")  # highlighting on day 1 does something visible
+    assert (
+        dict(page.evaluate("() => Chart.getChart('cohort-chart').data.datasets.map(s => [s.label, s.pointRadius])"))[
+            "Emre"
+        ]
+        > 3
+    )
+    page.screenshot(path=str(ARTIFACTS / "cohort-day-one.png"))
 
 
 def test_learner_sees_their_own_curve(live_server, browser, cohort_with_work):

@@ -1,27 +1,33 @@
 // Draw progress charts from the JSON each page embeds: planned pace, cohort median and spread,
 // and either every learner (coach) or one learner (learner page, learner home).
 (function () {
-  const GREY = "rgba(91, 100, 116, 0.35)";
+  // Every line and the band's edges keep at least 3:1 against the white background.
+  const GREY = "#858e9e";
   const HIGHLIGHT = "#c2410c";
+  const BAND_EDGE = "#5b8bd9";
+  // A learner with one point so far (day 1) is a dot: a line of one point would not be drawn at all.
+  function dot(points) { return points.length < 2 ? 3 : 0; }
 
   function datasets(data) {
     const sets = [
       { label: data.words.pace, data: data.pace, borderColor: "#1b7a3a", borderDash: [6, 4], borderWidth: 2,
         pointRadius: 0, fill: false, kind: "pace" },
-      { label: data.words.lower, data: data.lower, borderColor: "rgba(26, 86, 184, 0)", pointRadius: 0,
-        fill: false, kind: "lower" },
-      { label: data.words.spread, data: data.upper, borderColor: "rgba(26, 86, 184, 0)",
-        backgroundColor: "rgba(26, 86, 184, 0.12)", pointRadius: 0, fill: "-1", kind: "spread" },
+      { label: data.words.lower, data: data.lower, borderColor: BAND_EDGE, borderWidth: 1, borderDash: [2, 3],
+        pointRadius: 0, fill: false, kind: "lower" },
+      { label: data.words.spread, data: data.upper, borderColor: BAND_EDGE, borderWidth: 1, borderDash: [2, 3],
+        backgroundColor: "rgba(26, 86, 184, 0.18)", pointRadius: 0, fill: "-1", kind: "spread" },
       { label: data.words.median, data: data.median, borderColor: "#1a56b8", borderWidth: 3, pointRadius: 0,
         fill: false, kind: "median" },
     ];
     data.learners.forEach(function (learner) {
-      sets.push({ label: learner.name, data: learner.points, borderColor: GREY, borderWidth: 1.5, pointRadius: 0,
-                  fill: false, kind: "learner", learnerId: learner.id });
+      sets.push({ label: learner.name, data: learner.points, borderColor: GREY, backgroundColor: GREY,
+                  borderWidth: 1.5, pointRadius: dot(learner.points), fill: false, kind: "learner",
+                  learnerId: learner.id });
     });
     if (data.highlight) {
-      sets.push({ label: data.highlight.name, data: data.highlight.points, borderColor: HIGHLIGHT, borderWidth: 3,
-                  pointRadius: 2, fill: false, kind: "highlight" });
+      sets.push({ label: data.highlight.name, data: data.highlight.points, borderColor: HIGHLIGHT,
+                  backgroundColor: HIGHLIGHT, borderWidth: 3.5, borderDash: [12, 4],
+                  pointRadius: Math.max(2, dot(data.highlight.points) + 1), fill: false, kind: "highlight" });
     }
     return sets;
   }
@@ -30,8 +36,11 @@
     chart.data.datasets.forEach(function (set) {
       if (set.kind !== "learner") return;
       const chosen = String(set.learnerId) === String(learnerId);
-      set.borderColor = chosen ? HIGHLIGHT : GREY;
-      set.borderWidth = chosen ? 3 : 1.5;
+      // The chosen one stands out by width and dash as well as colour.
+      set.borderColor = set.backgroundColor = chosen ? HIGHLIGHT : GREY;
+      set.borderWidth = chosen ? 3.5 : 1.5;
+      set.borderDash = chosen ? [12, 4] : [];
+      set.pointRadius = chosen ? Math.max(2, dot(set.data) + 1) : dot(set.data);
       set.order = chosen ? -1 : 0;
     });
     chart.update("none");
