@@ -43,6 +43,43 @@ def test_a_coach_creates_a_cohort_and_sees_it_empty(app):
     assert "Sprint 12" in client.get("/coach/").text
 
 
+def test_a_first_day_that_is_not_a_working_day_is_refused_with_the_next_one(app):
+    _, client = coach_client(app)
+    sunday = {"name": "Weekend start", "start_date": "2026-11-01", "working_days": ["1", "2", "3", "4", "5"]}
+    page = client.post("/coach/cohorts", data=sunday, follow_redirects=True).text
+    assert "The first day, Sun 1 Nov, is not one of the working days. Choose a working day, such as Mon 2 Nov." in page
+    assert count(app, Cohort) == 0
+    form = client.get("/coach/").text  # the form proposes a working day
+    proposed = date.fromisoformat(re.search(r'name="start_date"[^>]*value="([\d-]+)"', form).group(1))
+    assert proposed.isoweekday() <= 5
+
+
+def test_a_cohort_calendar_is_edited_and_the_plan_follows(app):
+    coach, client = coach_client(app)
+    learner = make_user(app, name="Gert")
+    cohort = make_cohort(app, coach, start=MONDAY, learners=[learner])
+    record_submission(app, learner, "hello-name", datetime(2026, 11, 3, 10))  # a Tuesday
+    with sessions(app).begin() as session:
+        last = session.scalar(select(Exercise).order_by(Exercise.week.desc(), Exercise.day.desc()))
+        session.add(PlanEntry(cohort_id=cohort.id, exercise_id=last.id, due_day=30))
+    monday_four_weeks = {"name": "Sprint 13", "start_date": "2026-11-09", "working_days": ["1", "3", "5"]}
+    page = client.post(f"/coach/cohorts/{cohort.id}/calendar", data=monday_four_weeks, follow_redirects=True).text
+    assert "The sprint now runs from Mon 9 Nov to" in page and "18 working days" in page  # 6 weeks × 3 days
+    assert "1 exercise was due after the new last day; it is now due on the last day." in page
+    assert "1 submission came before the new first day: it is kept, and its points count on day 1." in page
+    with sessions(app)() as session:
+        saved = session.get(Cohort, cohort.id)
+        assert (saved.name, saved.start_date, saved.working_days) == ("Sprint 13", date(2026, 11, 9), [1, 3, 5])
+        assert session.get(PlanEntry, (cohort.id, last.id)).due_day == 18
+        assert session.scalar(select(func.count()).select_from(Submission)) == 1  # kept
+    tuesday = {"name": "Sprint 13", "start_date": "2026-11-10", "working_days": ["1", "3", "5"]}
+    refused = client.post(f"/coach/cohorts/{cohort.id}/calendar", data=tuesday, follow_redirects=True).text
+    assert "Nothing was changed: The first day, Tue 10 Nov, is not one of the working days" in refused
+    assert "such as Wed 11 Nov" in refused
+    _, other = coach_client(app)
+    assert other.post(f"/coach/cohorts/{cohort.id}/calendar", data=monday_four_weeks).status_code == 404
+
+
 def test_bad_cohort_forms_explain_themselves(app):
     _, client = coach_client(app)
     no_date = client.post(

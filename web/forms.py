@@ -87,8 +87,8 @@ class WholeNumberField(IntegerField):
         self.invalid_value_message = message  # read by WTForms 3.3; its stubs do not take it as an argument yet
 
 
-class CohortForm(FlaskForm):
-    """A new cohort: its name, its first day, its time zone and the weekdays it works."""
+class CalendarForm(FlaskForm):
+    """A cohort's calendar: its name, its first day and the weekdays it works."""
 
     name = StringField(
         _l("Name"),
@@ -101,7 +101,6 @@ class CohortForm(FlaskForm):
         ],
     )
     start_date = DayField(_l("First day"), _l("Give a start date such as 2026-11-23."))
-    time_zone = StringField(_l("Time zone"), default=DEFAULT_TIME_ZONE, filters=[_stripped], validators=[_time_zone])
     working_days = SelectMultipleField(
         _l("Working days"),
         coerce=int,
@@ -116,6 +115,12 @@ class CohortForm(FlaskForm):
         super().__init__(*args, **kwargs)
         names = get_day_names("abbreviated", locale=get_locale())
         self.working_days.choices = [SelectChoice(str(day), names[day - 1]) for day in WEEKDAYS]
+
+
+class CohortForm(CalendarForm):
+    """A new cohort: its calendar and its time zone."""
+
+    time_zone = StringField(_l("Time zone"), default=DEFAULT_TIME_ZONE, filters=[_stripped], validators=[_time_zone])
 
 
 class LearnerForm(FlaskForm):

@@ -64,6 +64,24 @@ def working_days_between(cohort: Cohort, earlier: date, later: date) -> int:
     return max(0, sprint_day(cohort, later) - sprint_day(cohort, earlier))
 
 
+def next_working_day(day: date, working_days: list[int]) -> date:
+    """The day itself when it is one of the working days (ISO weekdays), else the next one that is."""
+    for offset in range(7):
+        if (day + timedelta(days=offset)).isoweekday() in working_days:
+            return day + timedelta(days=offset)
+    raise ValueError("no working days")
+
+
+def last_day(cohort: Cohort) -> date:
+    """The date of the sprint's last day."""
+    length, day = sprint_length(cohort), cohort.start_date
+    counted = 1 if is_working_day(cohort, day) else 0
+    while counted < length:
+        day += timedelta(days=1)
+        counted += is_working_day(cohort, day)
+    return day
+
+
 def sprint_length(cohort: Cohort) -> int:
     """The number of sprint days in the whole sprint."""
     return SPRINT_WEEKS * len(cohort.working_days)

@@ -5,18 +5,19 @@ import io
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import pytz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.grading.gains import rebuild_all_gains
-from grader.messages import Message, Refusal, say
-from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, Role, User
+from grader.messages import Message, Refusal, say, say_plural
+from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, PlanEntry, Role, Submission, User
 from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
-from grader.people.calendar import latest_cohort
+from grader.people.calendar import last_day, latest_cohort, next_working_day, sprint_length
 from grader.people.invites import create_invite
 
 NO_PASSWORD = "!"
@@ -81,12 +82,7 @@ def create_cohort(
     time_zone: str = DEFAULT_TIME_ZONE,
 ) -> Cohort:
     """A new cohort coached by coach."""
-    if not name.strip():
-        raise CohortError(say("Give the cohort a name."))
-    if len(name.strip()) > MAX_NAME_CHARS:
-        raise CohortError(say("Give the cohort a name of at most %(count)s characters.", count=MAX_NAME_CHARS))
-    if not working_days or not set(working_days) <= set(range(1, 8)):
-        raise CohortError(say("Choose at least one working day."))
+    _check_calendar(name, start_date, working_days)
     if not is_time_zone(time_zone):
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
     cohort = Cohort(
@@ -96,6 +92,72 @@ def create_cohort(
     session.flush()
     session.add(CohortCoach(cohort_id=cohort.id, user_id=coach.id))
     return cohort
+
+
+def set_calendar(
+    session: Session, cohort: Cohort, *, name: str, start_date: date, working_days: list[int]
+) -> list[Message]:
+    """Change the cohort's name, first day and working days; the plan follows. Say how the sprint changed."""
+    _check_calendar(name, start_date, working_days)
+    cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, sorted(set(working_days))
+    length = sprint_length(cohort)
+    changes = [
+        say_plural(
+            "The sprint now runs from %(start)s to %(end)s: %(num)d working day.",
+            "The sprint now runs from %(start)s to %(end)s: %(num)d working days.",
+            length,
+            start=start_date,
+            end=last_day(cohort),
+        )
+    ]
+    # Due days past the new last day move to it: nothing of the plan falls off the end.
+    late = list(session.scalars(select(PlanEntry).where(PlanEntry.cohort_id == cohort.id, PlanEntry.due_day > length)))
+    for entry in late:
+        entry.due_day = length
+    if late:
+        changes.append(
+            say_plural(
+                "%(num)d exercise was due after the new last day; it is now due on the last day.",
+                "%(num)d exercises were due after the new last day; they are now due on the last day.",
+                len(late),
+            )
+        )
+    first_moment = datetime.combine(start_date, time.min, tzinfo=ZoneInfo(cohort.time_zone))
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .join(Enrollment, Enrollment.user_id == Submission.user_id)
+        .where(Enrollment.cohort_id == cohort.id)
+        .where(Submission.created_at < first_moment.astimezone(UTC).replace(tzinfo=None))
+    )
+    if earlier:
+        changes.append(
+            say_plural(
+                "%(num)d submission came before the new first day: it is kept, and its points count on day 1.",
+                "%(num)d submissions came before the new first day: they are kept, and their points count on day 1.",
+                earlier,
+            )
+        )
+    session.flush()
+    return changes
+
+
+def _check_calendar(name: str, start_date: date, working_days: list[int]) -> None:
+    """Refuse a nameless cohort, one without working days, or one whose first day is not a working day."""
+    if not name.strip():
+        raise CohortError(say("Give the cohort a name."))
+    if len(name.strip()) > MAX_NAME_CHARS:
+        raise CohortError(say("Give the cohort a name of at most %(count)s characters.", count=MAX_NAME_CHARS))
+    if not working_days or not set(working_days) <= set(range(1, 8)):
+        raise CohortError(say("Choose at least one working day."))
+    if start_date.isoweekday() not in working_days:
+        raise CohortError(
+            say(
+                "The first day, %(day)s, is not one of the working days. Choose a working day, such as %(next)s.",
+                day=start_date,
+                next=next_working_day(start_date, working_days),
+            )
+        )
 
 
 def coaches(session: Session, cohort: Cohort, user: User) -> bool:

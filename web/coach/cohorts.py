@@ -1,15 +1,18 @@
-"""A coach's cohorts: the list, a new one, the cohort page, its at-risk thresholds, its plan, its statistics."""
+"""A coach's cohorts: the list, a new one, the cohort page, its calendar and thresholds, its plan, its statistics."""
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
+from grader.models import WORKING_WEEK
+from grader.people.calendar import next_working_day
 from grader.people.cohorts import (
     THRESHOLDS,
     CohortError,
     cohorts_of_coach,
     create_cohort,
+    set_calendar,
     set_thresholds,
     set_time_zone,
 )
@@ -21,6 +24,7 @@ from web.charts import chart_data
 from web.coach import bp, cohort_or_404, to_cohort
 from web.context import db_session, today
 from web.forms import (
+    CalendarForm,
     CohortForm,
     LearnerForm,
     LearnersCsvForm,
@@ -37,7 +41,8 @@ from web.matrix import matrix_body
 def index() -> ResponseReturnValue:
     """The coach's cohorts, and a form to start a new one."""
     cohorts = cohorts_of_coach(db_session(), current_user)
-    return render_template("coach/index.html", cohorts=cohorts, form=CohortForm(start_date=today()))
+    first_day = next_working_day(today(), WORKING_WEEK)  # a first day must be a working day
+    return render_template("coach/index.html", cohorts=cohorts, form=CohortForm(start_date=first_day))
 
 
 @bp.post("/cohorts")
@@ -82,8 +87,34 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         learner_form=LearnerForm(),
         csv_form=LearnersCsvForm(),
         thresholds_form=ThresholdsForm(obj=found),
+        calendar_form=CalendarForm(obj=found),
         shown_in_place=PEOPLE_FLASHES,  # beside the forms that made them, where the coach is looking
     )
+
+
+@bp.post("/cohorts/<int:cohort_id>/calendar")
+def update_calendar(cohort_id: int) -> ResponseReturnValue:
+    """Change the cohort's name, first day and working days; say how the sprint changed."""
+    found = cohort_or_404(cohort_id)
+    form = CalendarForm()
+    if not form.validate_on_submit():
+        flash_errors(form, gettext("Nothing was changed:") + " ")
+        return to_cohort(cohort_id, "calendar", refused=True)
+    try:
+        changes = set_calendar(
+            db_session(),
+            found,
+            name=filled(form.name.data),
+            start_date=filled(form.start_date.data),
+            working_days=filled(form.working_days.data),
+        )
+    except CohortError as error:
+        flash(gettext("Nothing was changed:") + " " + translate(error.message), "error")
+        return to_cohort(cohort_id, "calendar", refused=True)
+    db_session().commit()
+    for change in changes:
+        flash(translate(change))
+    return to_cohort(cohort_id)
 
 
 @bp.post("/cohorts/<int:cohort_id>/settings")
