@@ -97,14 +97,16 @@ def test_a_cohort_that_has_not_started(app):
     assert "Starts on" in page and "The sprint has not started" in page
 
 
+def add_learner(client, cohort_id, name, email) -> str:
+    """The cohort page after adding one learner through the form."""
+    data = {"name": name, "email": email}
+    return client.post(f"/coach/cohorts/{cohort_id}/learners", data=data, follow_redirects=True).text
+
+
 def test_one_learner_gets_an_invite_link_that_works_once(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
-    page = client.post(
-        f"/coach/cohorts/{cohort.id}/learners",
-        data={"name": "Dana", "email": "dana@example.org"},
-        follow_redirects=True,
-    ).text
+    page = add_learner(client, cohort.id, "Dana", "dana@example.org")
     link = re.search(r"http://localhost(/invite/[\w-]+)", page).group(1)
     newcomer = app.test_client()
     assert "Choose a password" in newcomer.get(link).text
@@ -138,11 +140,7 @@ def test_every_learner_added_is_confirmed_beside_the_form_with_a_copy_button(app
 def test_a_lost_link_or_password_gets_a_new_link_and_the_old_one_dies(app):
     coach, client = coach_client(app)
     cohort = make_cohort(app, coach, start=MONDAY)
-    page = client.post(
-        f"/coach/cohorts/{cohort.id}/learners",
-        data={"name": "Dana", "email": "dana@example.org"},
-        follow_redirects=True,
-    ).text
+    page = add_learner(client, cohort.id, "Dana", "dana@example.org")
     lost = invite_link(page)
     with sessions(app)() as session:
         dana = session.scalar(select(User).where(User.email == "dana@example.org"))

@@ -27,6 +27,15 @@ def people(app):
     return coach, learners, cohort
 
 
+def attempts(app, learner, slug, hours, outcome, **fields):
+    """One graded attempt on Monday at each hour, with the fields (feedback, notice) the worker would have stored."""
+    for hour in hours:
+        submission_id = record_submission(app, learner, slug, at(MONDAY, hour), outcome)
+        with sessions(app).begin() as session:
+            for name, value in fields.items():
+                setattr(session.get(Submission, submission_id), name, value)
+
+
 def take(app, cohort_id, today):
     with sessions(app)() as session:
         return snapshot(session, session.get(Cohort, cohort_id), today)
@@ -89,10 +98,9 @@ def test_signals_name_the_reason(app, people):
 
 def test_the_same_error_again_and_again_is_stuck(app, people):
     _, (amina, _, _), cohort = people
-    for hour in (9, 11, 13, 15):
-        submission_id = record_submission(app, amina, "hello-name", at(MONDAY, hour), "error")
-        with sessions(app).begin() as session:
-            session.get(Submission, submission_id).feedback = "Python could not read your code:\nNameError: nme"
+    attempts(
+        app, amina, "hello-name", (9, 11, 13, 15), "error", feedback="Python could not read your code:\nNameError: nme"
+    )
     reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
     assert reasons == ["The same error 4 times in a row on 'Say hello': NameError: nme"]
 
@@ -100,10 +108,7 @@ def test_the_same_error_again_and_again_is_stuck(app, people):
 def test_the_same_timeout_again_and_again_is_stuck(app, people):
     _, (amina, _, _), cohort = people
     too_slow = say("Your program ran for more than %(seconds)s seconds and was stopped.", seconds=5.0).to_json()
-    for hour in (9, 11, 13, 15):
-        submission_id = record_submission(app, amina, "hello-name", at(MONDAY, hour), "timeout")
-        with sessions(app).begin() as session:
-            session.get(Submission, submission_id).notice = too_slow
+    attempts(app, amina, "hello-name", (9, 11, 13, 15), "timeout", notice=too_slow)
     reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
     assert reasons == [
         "The same error 4 times in a row on 'Say hello': Your program ran for more than 5.0 seconds and was stopped."
@@ -122,10 +127,7 @@ def test_failures_after_solving_are_not_stuck(app, people):
 def test_a_stuck_syntax_error_quotes_the_message_and_the_line_never_the_caret(app, people):
     _, (amina, _, _), cohort = people
     feedback = "shout.py, line 2: '(' was never closed\n    return f\"Hello, {name}!\"(\n                            ^"
-    for hour in (9, 10, 11, 12):
-        submission_id = record_submission(app, amina, "shout", at(MONDAY, hour), "error")
-        with sessions(app).begin() as session:
-            session.get(Submission, submission_id).feedback = feedback
+    attempts(app, amina, "shout", (9, 10, 11, 12), "error", feedback=feedback)
     reasons = [str(s.reason) for s in take(app, cohort.id, MONDAY).signals if s.kind == "stuck"]
     assert reasons == [
         "The same error 4 times in a row on 'Shout it out': "
@@ -157,15 +159,20 @@ def test_an_empty_or_unstarted_cohort_has_no_signals(app):
     assert future.progress.today == 0 and future.signals == [] and future.progress.median == []
 
 
+def statistics_of(app, cohort_id):
+    """Slug → the exercise statistics of the cohort on Monday."""
+    with sessions(app)() as session:
+        found = session.get(Cohort, cohort_id)
+        snap = snapshot(session, found, MONDAY)
+        return {s.exercise.slug: s for s in exercise_stats(session, found, snap.learners, snap.exercises)}
+
+
 def test_exercise_statistics(app, people):
     _, (amina, bram, _), cohort = people
     record_submission(app, amina, "hello-name", at(MONDAY, 9), "failed", failing={"other names"})
     record_submission(app, amina, "hello-name", at(MONDAY, 9, 30))
     record_submission(app, bram, "hello-name", at(MONDAY, 10), "failed", failing={"other names"})
-    with sessions(app)() as session:
-        found = session.get(Cohort, cohort.id)
-        snap = snapshot(session, found, MONDAY)
-        stats = {s.exercise.slug: s for s in exercise_stats(session, found, snap.learners, snap.exercises)}
+    stats = statistics_of(app, cohort.id)
     hello = stats["hello-name"]
     assert (hello.attempted, hello.solved) == (2, 1)
     assert hello.solve_rate == pytest.approx(1 / 3)
@@ -187,10 +194,7 @@ def test_statistics_count_what_happened_before_the_first_solve(app, people):
         record_submission(app, bram, "hello-name", at(MONDAY, 9, minute), "error")
     record_submission(app, bram, "hello-name", at(MONDAY, 9, 20), "failed", failing={"other names"})
     record_submission(app, bram, "hello-name", at(MONDAY, 9, 40))
-    with sessions(app)() as session:
-        found = session.get(Cohort, cohort.id)
-        snap = snapshot(session, found, MONDAY)
-        stats = {s.exercise.slug: s for s in exercise_stats(session, found, snap.learners, snap.exercises)}
+    stats = statistics_of(app, cohort.id)
     hello = stats["hello-name"]
     assert (hello.attempted, hello.solved) == (2, 2)
     assert hello.median_attempts == 3.5  # 2 and 5: the six after Amina's solve do not count
