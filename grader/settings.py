@@ -72,6 +72,9 @@ class Settings:
     """Limits of an exercise whose exercise.toml names none (not read from the environment)."""
 
 
+MAX_INVITE_DAYS = 365
+"""Longest an invite link may stay valid."""
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 """How a yes-or-no setting may be written."""
@@ -94,6 +97,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         value = values.get(name)
         if isinstance(value, int) and value < least:
             raise SettingsError(f"{PREFIX}{name.upper()} must be {least} or more, not '{value}'")
+    invite_days = values.get("invite_days")
+    if isinstance(invite_days, int) and invite_days > MAX_INVITE_DAYS:
+        raise SettingsError(f"{PREFIX}INVITE_DAYS must be at most {MAX_INVITE_DAYS}, not '{invite_days}'")
     return Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
 
 

@@ -80,6 +80,18 @@ def test_a_cohort_calendar_is_edited_and_the_plan_follows(app):
     assert other.post(f"/coach/cohorts/{cohort.id}/calendar", data=monday_four_weeks).status_code == 404
 
 
+def test_a_cohort_made_before_the_rule_on_first_days_can_still_be_renamed(app):
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    with sessions(app).begin() as session:
+        session.get(Cohort, cohort.id).start_date = MONDAY - timedelta(days=1)  # a Sunday, as older cohorts may have
+    same = {"name": "Renamed", "start_date": "2026-11-01", "working_days": ["1", "2", "3", "4", "5"]}
+    page = client.post(f"/coach/cohorts/{cohort.id}/calendar", data=same, follow_redirects=True).text
+    assert "The sprint now runs from" in page
+    with sessions(app)() as session:
+        assert session.get(Cohort, cohort.id).name == "Renamed"
+
+
 def test_bad_cohort_forms_explain_themselves(app):
     _, client = coach_client(app)
     no_date = client.post(
@@ -195,7 +207,7 @@ def test_the_command_line_makes_a_new_link(app):
     assert printed.exit_code == 0, printed.output
     link = invite_link(printed.output)
     assert app.test_client().post(link, data={"password": "a good password"}).status_code == 302
-    unknown = CliRunner().invoke(cli, ["users", "invite", "nobody@example.org"])
+    unknown = CliRunner().invoke(cli, ["users", "invite", "nobody@example.org", "--site", "http://localhost"])
     assert unknown.exit_code == 1 and "no user with email nobody@example.org" in unknown.output
 
 
@@ -237,6 +249,9 @@ def test_a_belgian_excel_file_is_read_with_every_odd_name(app):
     assert names == {"De Smet, Jan", "Dupont; Marie", "Élodie"}
     hinted = upload(client, cohort.id, b"sep=;\nname;email\nKoen;koen@example.be\n").text  # Excel's own hint line
     assert "1 learner added" in hinted
+    # Line numbers count the hint line too; a header whose last column holds a comma is still read with semicolons.
+    wrong = upload(client, cohort.id, b"sep=;\nname;email;Klas, groep\nLien;not-an-email;A\n").text
+    assert "Line 3: &#39;not-an-email&#39; is not an email address." in wrong
 
 
 def test_csv_problems_of_the_whole_file(app):

@@ -31,7 +31,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 @users_group.command("invite")
 @click.argument("email")
-@click.option("--site", default="http://127.0.0.1:5000", show_default=True, help="The site's address, for the link.")
+@click.option("--site", required=True, help="The site's address as learners reach it, e.g. https://grader.example.org")
 def invite_command(email: str, site: str) -> None:
     """Print a new one-time link for someone who lost theirs or their password; earlier links stop working."""
     services().prepare_database()

@@ -18,10 +18,13 @@ from grader.messages import Message, Refusal, say, say_plural
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, PlanEntry, Role, Submission, User
 from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
 from grader.people.calendar import last_day, latest_cohort, next_working_day, sprint_length
-from grader.people.invites import create_invite
+from grader.people.invites import create_invite, reissue_invite
 
 NO_PASSWORD = "!"
 """Password hash of a user who has not accepted their invite yet: no password matches it."""
+
+MAX_HEADER_CHARS = 1000
+"""Characters of a CSV's first line read to find its separator; a header is short."""
 
 MAX_CSV_LEARNERS = 500
 """Learners one file may add: a cohort, not a school."""
@@ -98,8 +101,15 @@ def set_calendar(
     session: Session, cohort: Cohort, *, name: str, start_date: date, working_days: list[int]
 ) -> list[Message]:
     """Change the cohort's name, first day and working days; the plan follows. Say how the sprint changed."""
-    _check_calendar(name, start_date, working_days)
-    cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, sorted(set(working_days))
+    days = sorted(set(working_days))
+    moved_later = start_date > cohort.start_date
+    # A cohort made before first days had to be working days may still be renamed without fixing that.
+    _check_calendar(name, start_date, days, first_day=(start_date, days) != (cohort.start_date, cohort.working_days))
+    starts_elsewhere = start_date != cohort.start_date
+    cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, days
+    if starts_elsewhere:  # which cohort is a learner's latest, and so the zone their points per day count in
+        session.flush()
+        rebuild_all_gains(session, [learner.id for learner in cohort.learners])
     length = sprint_length(cohort)
     changes = [
         say_plural(
@@ -130,7 +140,7 @@ def set_calendar(
         .where(Enrollment.cohort_id == cohort.id)
         .where(Submission.created_at < first_moment.astimezone(UTC).replace(tzinfo=None))
     )
-    if earlier:
+    if earlier and moved_later:
         changes.append(
             say_plural(
                 "%(num)d submission came before the new first day: it is kept, and its points count on day 1.",
@@ -142,15 +152,15 @@ def set_calendar(
     return changes
 
 
-def _check_calendar(name: str, start_date: date, working_days: list[int]) -> None:
-    """Refuse a nameless cohort, one without working days, or one whose first day is not a working day."""
+def _check_calendar(name: str, start_date: date, working_days: list[int], *, first_day: bool = True) -> None:
+    """Refuse a nameless cohort, one without working days, or (when first_day) one whose first day is not one."""
     if not name.strip():
         raise CohortError(say("Give the cohort a name."))
     if len(name.strip()) > MAX_NAME_CHARS:
         raise CohortError(say("Give the cohort a name of at most %(count)s characters.", count=MAX_NAME_CHARS))
     if not working_days or not set(working_days) <= set(range(1, 8)):
         raise CohortError(say("Choose at least one working day."))
-    if start_date.isoweekday() not in working_days:
+    if first_day and start_date.isoweekday() not in working_days:
         raise CohortError(
             say(
                 "The first day, %(day)s, is not one of the working days. Choose a working day, such as %(next)s.",
@@ -196,6 +206,8 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         token = create_invite(session, user)
     elif user.role != Role.LEARNER:
         raise CohortError(not_a_learner(email, user.role))
+    elif user.password_hash == NO_PASSWORD:  # never chose a password: a new link, the old one may be lost or expired
+        token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
         if token is None:  # someone with work already: their points per day follow this cohort's zone now
@@ -215,13 +227,13 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         raise CsvRejected(
             [LineError(line, say("This line is not UTF-8 text; save the file as 'CSV UTF-8'."))]
         ) from None
-    rows = _rows_of(text)
+    rows, header_line = _rows_of(text)
     header = [column.strip().lower() for column in rows[0]]
     name_at, email_at = header.index("name"), header.index("email")
     errors: list[LineError] = []
     people: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=header_line + 1):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(name_at, email_at):
@@ -241,20 +253,21 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
     if errors:
         raise CsvRejected(errors)
     if not people:
-        raise CsvRejected([LineError(2, say("There are no learners in the file."))])
+        raise CsvRejected([LineError(header_line + 1, say("There are no learners in the file."))])
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
-def _rows_of(text: str) -> list[list[str]]:
-    """The rows of the CSV text, its header checked: a clear refusal for anything that is not name and email."""
-    separator, text = _separator(text)
+def _rows_of(text: str) -> tuple[list[list[str]], int]:
+    """The rows of the CSV text and the line number of its header, checked: a clear refusal for anything that
+    is not name and email."""
+    skipped, separator, text = _header_and_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as error:
         unreadable = say("The file is not a CSV file this site can read (%(error)s).", error=str(error))
         raise CsvRejected([LineError(0, unreadable)]) from None
     if not rows:
-        raise CsvRejected([LineError(1, say("The file is empty; the first line must be: name,email"))])
+        raise CsvRejected([LineError(skipped + 1, say("The file is empty; the first line must be: name,email"))])
     header = [column.strip().lower() for column in rows[0]]
     missing = [column for column in ("name", "email") if column not in header]
     if missing:
@@ -265,13 +278,13 @@ def _rows_of(text: str) -> list[list[str]]:
             header=" | ".join(column.strip() for column in rows[0]) or "–",
             separator="Tab" if separator == "\t" else separator,
         )
-        raise CsvRejected([LineError(1, message)])
+        raise CsvRejected([LineError(skipped + 1, message)])
     if len(rows) - 1 > MAX_CSV_LEARNERS:
         too_many = say(
             "A file may add at most %(count)s learners; split it into smaller files.", count=MAX_CSV_LEARNERS
         )
         raise CsvRejected([LineError(0, too_many)])
-    return rows
+    return rows, skipped + 1
 
 
 def not_a_learner(email: str, role: str) -> Message:
@@ -279,17 +292,29 @@ def not_a_learner(email: str, role: str) -> Message:
     return say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=role_name(role))
 
 
-def _separator(text: str) -> tuple[str, str]:
-    """The separator of the header line, as the csv module's sniffer sees it (a comma, or a semicolon as Excel
-    saves it in Belgium, or a tab; a comma when it cannot tell), and the text without Excel's 'sep=' line."""
-    first, _, rest = text.partition("\n")
-    hint = first.strip()
-    if hint.lower().startswith("sep=") and len(hint) == 5:
-        return hint[4], rest
-    try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t").delimiter, text
-    except csv.Error:
-        return ",", text
+def _header_and_separator(text: str) -> tuple[int, str, str]:
+    """Skip blank lines and Excel's 'sep=' line; return how many lines were skipped, the separator and the rest.
+
+    The separator is the one that splits the header into columns that include name and email, as the csv
+    module reads it (a semicolon as Excel saves it in Belgium, a tab, or a comma); else the one that splits it
+    into the most columns, so the refusal can say how the line was read.
+    """
+    skipped, separator = 0, ""
+    while True:
+        line, newline, rest = text.partition("\n")
+        hint = line.rstrip("\r")
+        if not hint.strip() and newline:
+            skipped, text = skipped + 1, rest
+        elif hint.lower().startswith("sep=") and len(hint) == 5 and not separator:
+            skipped, text, separator = skipped + 1, rest, hint[4]
+        else:
+            break
+    if separator:
+        return skipped, separator, text
+    header = text.partition("\n")[0][:MAX_HEADER_CHARS]
+    readings = {mark: [c.strip().lower() for c in next(csv.reader([header], delimiter=mark), [])] for mark in ",;\t"}
+    fitting = [mark for mark, columns in readings.items() if {"name", "email"} <= set(columns)]
+    return skipped, (fitting or [max(readings, key=lambda mark: len(readings[mark]))])[0], text
 
 
 def is_time_zone(name: str) -> bool:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from grader.models import Comment, Submission, User
+from grader.models import Comment, Role, Submission, User
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import add_comment
 from grader.people.invites import reissue_invite
@@ -76,7 +76,7 @@ def new_invite(cohort_id: int, user_id: int) -> ResponseReturnValue:
     cohort_or_404(cohort_id)
     enrolled_or_404(cohort_id, user_id)
     person = db_session().get(User, user_id)
-    if person is None:
+    if person is None or person.role != Role.LEARNER:  # never a link to take over a staff account
         abort(404)
     token = reissue_invite(db_session(), person)
     db_session().commit()

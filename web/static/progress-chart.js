@@ -1,8 +1,8 @@
 // Draw progress charts from the JSON each page embeds: planned pace, cohort median and spread,
 // and either every learner (coach) or one learner (learner page, learner home).
 (function () {
-  // Every line and the band's edges keep at least 3:1 against the white background.
-  const GREY = "#858e9e";
+  // Every line and the band's edges keep at least 3:1 against the white background and over the band.
+  const GREY = "#6b7280";
   const HIGHLIGHT = "#c2410c";
   const BAND_EDGE = "#5b8bd9";
   // A learner with one point so far (day 1) is a dot: a line of one point would not be drawn at all.
@@ -15,7 +15,7 @@
       { label: data.words.lower, data: data.lower, borderColor: BAND_EDGE, borderWidth: 1, borderDash: [2, 3],
         pointRadius: 0, fill: false, kind: "lower" },
       { label: data.words.spread, data: data.upper, borderColor: BAND_EDGE, borderWidth: 1, borderDash: [2, 3],
-        backgroundColor: "rgba(26, 86, 184, 0.18)", pointRadius: 0, fill: "-1", kind: "spread" },
+        backgroundColor: "rgba(26, 86, 184, 0.09)", pointRadius: 0, fill: "-1", kind: "spread" },
       { label: data.words.median, data: data.median, borderColor: "#1a56b8", borderWidth: 3, pointRadius: 0,
         fill: false, kind: "median" },
     ];
