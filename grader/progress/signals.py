@@ -152,27 +152,20 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
             ranked.c.feedback,
         ).where(ranked.c.rank <= cohort.stuck_attempts)
     ).all()
-    # An exercise once solved is not one to be stuck on, whatever was tried after.
-    solved = set(
-        session.execute(
-            select(Submission.user_id, Submission.exercise_id)
-            .where(Submission.user_id.in_(members(cohort)), Submission.outcome == Outcome.PASSED)
-            .distinct()
-        ).all()
-    )
     recent: dict[tuple[int, int], list] = defaultdict(list)
     for user_id, exercise_id, created_at, outcome, notice, feedback in rows:
-        if (user_id, exercise_id) in solved:
-            continue
         # The error in words: Python's own, or the grader's notice (too slow, too much memory) when Python said nothing.
         said = Message.from_json(notice)
         error = error_line(feedback) or (str(said) if said else "")
         recent[(user_id, exercise_id)].append((created_at, outcome, error))
+    solved = _ever_solved(
+        session, [pair for pair, attempts in recent.items() if len(attempts) >= cohort.stuck_attempts]
+    )
     titles = dict(session.execute(select(Exercise.id, Exercise.title)).all())
     found = []
     for (user_id, exercise_id), attempts in recent.items():
-        if len(attempts) < cohort.stuck_attempts:
-            continue
+        if len(attempts) < cohort.stuck_attempts or (user_id, exercise_id) in solved:
+            continue  # an exercise once solved is not one to be stuck on, whatever was tried after
         title = titles.get(exercise_id, "an exercise")
         feedbacks = {feedback for _, _, feedback in attempts}
         span = (max(a[0] for a in attempts) - min(a[0] for a in attempts)).total_seconds() / 60
@@ -207,6 +200,20 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                 )
             )
     return found
+
+
+def _ever_solved(session: Session, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (learner, exercise) pairs were ever solved: asked only of the few that might be stuck."""
+    if not pairs:
+        return set()
+    rows = session.execute(
+        select(Submission.user_id, Submission.exercise_id)
+        .where(Submission.user_id.in_({user for user, _ in pairs}))
+        .where(Submission.exercise_id.in_({exercise for _, exercise in pairs}))
+        .where(Submission.outcome == Outcome.PASSED)
+        .distinct()
+    )
+    return {(user, exercise) for user, exercise in rows} & set(pairs)  # plain tuples: Rows hash slowly
 
 
 EXCEPTION_LINE = re.compile(r"^\w*(Error|Exception|Exit|Interrupt|Warning)\b.*|^[\w./-]+\.py, line \d+: .+")
