@@ -7,6 +7,7 @@ import time
 
 import docker
 import docker.errors
+import requests.exceptions
 from docker.types import LogConfig, Ulimit
 
 from sandbox.limits import LONGEST_WALL_SECONDS, Limits
@@ -29,6 +30,9 @@ DOCKER_API_VERSION = "1.41"
 
 DOCKER_TIMEOUT = 30
 """Seconds to wait for the Docker daemon on calls other than the run itself."""
+
+DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+"""What talking to the daemon can raise when the daemon, not the submission, is at fault."""
 
 
 def docker_client() -> docker.DockerClient:

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 import docker
 
 from sandbox import runner
-from sandbox.container import DOCKER_TIMEOUT, docker_client
+from sandbox.container import DOCKER_ERRORS, DOCKER_TIMEOUT, docker_client
 from sandbox.limits import LONGEST_WALL_SECONDS, Limits
 from sandbox.report import RawRun, SandboxUnavailable
-from sandbox.started import DOCKER_ERRORS, CannotResize, NotTaken, StartedSandbox, remove_leftovers, same_shape
+from sandbox.started import CannotResize, NotTaken, StartedSandbox, remove_leftovers, same_shape
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ import time
 
 import docker
 
-from sandbox.container import DEADLINE_LABEL, LABEL, OWNER_LABEL, process_identity
-from sandbox.started import DOCKER_ERRORS
+from sandbox.container import DEADLINE_LABEL, DOCKER_ERRORS, LABEL, OWNER_LABEL, process_identity
 
 
 def reap(client: docker.DockerClient, now: float | None = None, owner: str | None = None) -> int:

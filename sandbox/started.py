@@ -18,9 +18,8 @@ from typing import Any, cast
 
 import docker
 import docker.errors
-import requests.exceptions
 
-from sandbox.container import DEADLINE_LABEL, DOCKER_TIMEOUT, container_options
+from sandbox.container import DEADLINE_LABEL, DOCKER_ERRORS, DOCKER_TIMEOUT, container_options
 from sandbox.harness import constant
 from sandbox.limits import Limits
 from sandbox.report import RawRun, SandboxUnavailable, extract_report
@@ -42,9 +41,6 @@ RECEIVE_SECONDS = 10.0
 
 DRAIN_SECONDS = 2.0
 """Seconds spent collecting what a killed container still sends."""
-
-DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
-"""What talking to the daemon can raise when the daemon, not the submission, is at fault."""
 
 _FRAME_HEADER = struct.Struct(">BxxxL")
 """Docker's header of each piece of a multiplexed stream: which stream, and how many bytes follow."""

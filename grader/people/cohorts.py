@@ -227,13 +227,12 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         raise CsvRejected(
             [LineError(line, say("This line is not UTF-8 text; save the file as 'CSV UTF-8'."))]
         ) from None
-    rows, header_line = _rows_of(text)
-    header = [column.strip().lower() for column in rows[0]]
+    header, rows, header_line = _rows_of(text)
     name_at, email_at = header.index("name"), header.index("email")
     errors: list[LineError] = []
     people: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=header_line + 1):
+    for number, row in enumerate(rows, start=header_line + 1):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(name_at, email_at):
@@ -257,9 +256,9 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
     return [enrol(session, cohort, name=name, email=email) for name, email in people]
 
 
-def _rows_of(text: str) -> tuple[list[list[str]], int]:
-    """The rows of the CSV text and the line number of its header, checked: a clear refusal for anything that
-    is not name and email."""
+def _rows_of(text: str) -> tuple[list[str], list[list[str]], int]:
+    """The CSV's header (lower case), the rows under it and the header's line number, checked: a clear refusal
+    for anything that is not name and email."""
     skipped, separator, text = _header_and_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
@@ -284,7 +283,7 @@ def _rows_of(text: str) -> tuple[list[list[str]], int]:
             "A file may add at most %(count)s learners; split it into smaller files.", count=MAX_CSV_LEARNERS
         )
         raise CsvRejected([LineError(0, too_many)])
-    return rows, skipped + 1
+    return header, rows[1:], skipped + 1
 
 
 def not_a_learner(email: str, role: str) -> Message:
