@@ -1,8 +1,10 @@
-"""Time the cohort page and a learner page on a large cohort, next to a trivial page measured in the same run.
+"""Time the cohort, learner and statistics pages on a large cohort, next to a trivial page measured in the same run.
 
 Usage: .venv/bin/python benchmarks/progress.py [--learners 300] [--exercises 60] [--submissions 50000] [--requests 40]
 It builds a throwaway SQLite database, then requests each page through the Flask app in this
-process (server time, no network) and prints the median and 95th percentile of each.
+process (server time, no network) and prints the median and 95th percentile of each: once as
+pages are read again and again ("cached"), and once with a verdict stored before every request
+("after a verdict"), as in a busy day when every verdict makes the cohort's cached picture stale.
 """
 
 import argparse
@@ -16,6 +18,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from grader.grading.gains import rebuild_all_gains
+from grader.grading.lifecycle import refresh_read_models
+from grader.grading.standings import rebuild_all_standings
 from grader.models import Cohort, CohortCoach, Enrollment, Exercise, Submission, TestResult, User
 from grader.people.accounts import create_user
 from grader.services import Services
@@ -127,14 +131,17 @@ def build(app, learners: int, exercises: int, submissions: int, seed: int = 7) -
         session.execute(insert(Submission), rows)
         session.execute(insert(TestResult), results)
         rebuild_all_gains(session)  # what the worker does as it stores each verdict
+        rebuild_all_standings(session)
     return cohort_id, user_ids[0], coach_email
 
 
-def timed(client, path: str, requests: int) -> list[float]:
-    """Seconds per request, after one warm-up request."""
+def timed(client, path: str, requests: int, before=None) -> list[float]:
+    """Seconds per request, after one warm-up request; `before` runs untimed before each."""
     assert client.get(path).status_code == 200, path
     seconds = []
     for _ in range(requests):
+        if before is not None:
+            before()
         started = time.perf_counter()
         response = client.get(path)
         seconds.append(time.perf_counter() - started)
@@ -142,9 +149,22 @@ def timed(client, path: str, requests: int) -> list[float]:
     return seconds
 
 
+def a_verdict(app, rng: random.Random):
+    """A function that stores what a worker stores for one verdict: a learner's read models, their cohort moved on."""
+    sessions = app.extensions[EXTENSION].sessions
+    with sessions() as session:
+        pairs = session.execute(select(Submission.user_id, Submission.exercise_id).distinct()).all()
+
+    def store() -> None:
+        with sessions.begin() as session:
+            refresh_read_models(session, *rng.choice(pairs))
+
+    return store
+
+
 def line(name: str, seconds: list[float]) -> str:
     p95 = statistics.quantiles(seconds, n=20, method="inclusive")[-1] if len(seconds) > 1 else seconds[0]
-    return f"{name:<36} median {statistics.median(seconds) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+    return f"{name:<46} median {statistics.median(seconds) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
 
 
 def main() -> None:
@@ -168,14 +188,15 @@ def main() -> None:
         print(line("baseline: login page (trivial)", timed(app.test_client(), "/login", args.requests)))
         client = app.test_client()
         client.post("/login", data={"email": coach_email, "password": PASSWORD})
-        print(line("cohort page", timed(client, f"/coach/cohorts/{cohort_id}", args.requests)))
-        print(
-            line(
-                "learner page (coach's view)",
-                timed(client, f"/coach/cohorts/{cohort_id}/learners/{learner_id}", args.requests),
-            )
-        )
-        print(line("exercise statistics", timed(client, f"/coach/cohorts/{cohort_id}/exercises", args.requests)))
+        pages = {
+            "cohort page": f"/coach/cohorts/{cohort_id}",
+            "learner page (coach's view)": f"/coach/cohorts/{cohort_id}/learners/{learner_id}",
+            "exercise statistics": f"/coach/cohorts/{cohort_id}/exercises",
+        }
+        verdict = a_verdict(app, random.Random(11))
+        for name, path in pages.items():
+            print(line(f"{name}, cached", timed(client, path, args.requests)))
+            print(line(f"{name}, after a verdict", timed(client, path, args.requests, before=verdict)))
         services.close()
 
 

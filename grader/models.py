@@ -227,6 +227,8 @@ class Cohort(Base):
     """X: points behind the plan before a learner is flagged."""
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE)
     """The IANA time zone of the cohort's days and of the times its people read."""
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Counts changes to what the cohort's pages show, so a cached picture of it knows it is stale."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     coaches: Mapped[list[User]] = relationship(secondary="cohort_coaches")
@@ -276,7 +278,7 @@ class Invite(Base):
 
 
 class Comment(Base):
-    """A coach's comment on a submission, shown to the learner beside it."""
+    """A coach's comment on a learner's work on an exercise, kept with the submission it was written under."""
 
     __tablename__ = "comments"
 
@@ -285,6 +287,8 @@ class Comment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    """When the learner first saw it; until then their home page and the exercise point to it."""
 
     author: Mapped[User] = relationship()
 
@@ -297,8 +301,66 @@ class ScoreGain(Base):
     """
 
     __tablename__ = "score_gains"
+    # Covers the sum of gains per learner and day that every curve starts from.
+    __table_args__ = (Index("ix_score_gains_curves", "user_id", "day", "gain"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     gain: Mapped[float]
+
+
+class Standing(Base):
+    """Where one learner stands on one exercise: the read model behind the matrix, statistics and signals.
+
+    Rebuilt from the pair's graded submissions whenever one of them is graded, so progress pages
+    read one row per pair instead of every submission and test result.
+    """
+
+    __tablename__ = "standings"
+    # Covers the matrix, the last submission of each learner and the stuck candidates: they never read wide rows.
+    __table_args__ = (
+        Index("ix_standings_progress", "user_id", "exercise_id", "attempts", "solved_at", "last_at", "best_score"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    attempts: Mapped[int]
+    """Graded attempts; runs that failed for reasons of ours are not the learner's and do not count."""
+    attempts_to_solve: Mapped[int | None]
+    """Attempts up to and including the first that passed; None while unsolved."""
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    solved_at: Mapped[datetime | None]
+    best_score: Mapped[float | None]
+    last_outcome: Mapped[str] = mapped_column(String(16))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    """The line that says what went wrong in the latest attempt that went wrong, or empty."""
+    last_error_at: Mapped[datetime | None]
+
+
+class TestFailures(Base):
+    """How often one test failed, having run, for one learner on one exercise before their first solve."""
+
+    __tablename__ = "test_failures"
+    __test__ = False  # not a pytest class
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    test: Mapped[str] = mapped_column(String(300), primary_key=True)
+    """The test's description, or its name when it has none: what a coach reads."""
+    failures: Mapped[int]
+
+
+class SignalReview(Base):
+    """A coach marked one of a learner's signals as seen; it stays quiet while its evidence is the same."""
+
+    __tablename__ = "signal_reviews"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    evidence: Mapped[str] = mapped_column(String(200), primary_key=True)
+    """What the signal rested on when seen (the last submission, the exercise and its latest attempt, …)."""
+    seen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

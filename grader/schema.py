@@ -15,6 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from grader.db import SQLITE_BUSY_MS
 from grader.grading.gains import rebuild_all_gains
+from grader.grading.standings import rebuild_all_standings
 from grader.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -24,6 +25,9 @@ BASELINE = "0001"
 
 GAINS_IN_ZONES = "0002"
 """The revision from which points per day count in each cohort's time zone."""
+
+STANDINGS = "0004"
+"""The revision that brought the standings read model, filled from the submissions already graded."""
 
 MIGRATION_LOCK = 7_304_185
 """Key of the PostgreSQL advisory lock that lets one process migrate at a time."""
@@ -54,6 +58,10 @@ def prepare(engine: Engine) -> None:
             # Points per day were counted in UTC before cohorts had a time zone.
             with Session(bind=connection) as session:
                 rebuild_all_gains(session)
+                session.flush()
+        if revision is None or revision < STANDINGS:
+            with Session(bind=connection) as session:
+                rebuild_all_standings(session)
                 session.flush()
         _check_foreign_keys(connection)
 

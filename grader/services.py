@@ -4,7 +4,7 @@ The web app keeps its Services in `app.extensions`, a command builds one when it
 worker hands its own to the jobs it runs through `use`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rq import Queue
 from sqlalchemy import Engine
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from grader import schema
 from grader.db import make_engine, make_sessionmaker
 from grader.grading.queue import grading_queue
+from grader.progress.cache import ProgressCache
 from grader.settings import Settings, load_settings
 
 
@@ -24,6 +25,8 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     queue: Queue
+    progress_cache: ProgressCache = field(default_factory=ProgressCache)
+    """What progress pages computed, kept briefly (the web process reads it; changes make it stale)."""
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":

@@ -88,7 +88,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
     """A graded submission stored as the worker would have stored it, at a chosen time."""
     from sqlalchemy import select
 
-    from grader.grading.gains import rebuild_gains
+    from grader.grading.lifecycle import refresh_read_models
     from grader.models import Exercise, Status, Submission, TestResult
 
     with sessions(app).begin() as session:
@@ -122,7 +122,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
         ]
         session.add(submission)
         session.flush()
-        rebuild_gains(session, user.id, exercise.id)
+        refresh_read_models(session, user.id, exercise.id)
         return submission.id
 
 

@@ -93,6 +93,11 @@ def test_upgrading_a_filled_database_keeps_its_data(engine):
         assert connection.execute(text("SELECT due_day FROM plan_entries")).all() == [(3,)]
         # 23:30 UTC on 3 November is the 4th in Brussels: points per day are counted again in the cohort's zone.
         assert connection.execute(text("SELECT day, gain FROM score_gains")).all() == [("2026-11-04", 10.0)]
+        # The standings are filled from the submissions already graded: a timeout, then a solve.
+        assert connection.execute(
+            text("SELECT attempts, attempts_to_solve, solved_at, last_error FROM standings")
+        ).all() == [(2, 2, "2026-11-03 23:30:00.000000", "Your program ran for more than 5 seconds.")]
+        assert connection.execute(text("SELECT generation FROM cohorts")).all() == [(0,)]
 
 
 def test_a_downgrade_to_the_baseline_keeps_the_data(engine):

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from grader.grading.submissions import SubmissionRejected, submit
 from grader.models import Exercise, Role, Submission, User
 from grader.people.cohorts import cohort_of_learner
+from grader.people.comments import comments_by_exercise, mark_read, unread_comments
 from grader.progress.curves import Curve
 from grader.progress.home import learner_home
 from web.charts import chart_data
-from web.context import db_session, grading_queue, settings, today
+from web.context import db_session, grading_queue, services, settings, today
 from web.forms import submission_form
 from web.i18n import translate
 
@@ -39,10 +40,11 @@ def index() -> ResponseReturnValue:
     weeks = [(week, list(items)) for week, items in groupby(exercises, key=lambda exercise: exercise.week)]
     home, chart = None, None
     cohort = cohort_of_learner(db_session(), current_user) if current_user.role == Role.LEARNER else None
+    unread = unread_comments(db_session(), current_user)
     if cohort is not None:
-        home = learner_home(db_session(), cohort, current_user, today(cohort.time_zone))
+        home = learner_home(db_session(), cohort, current_user, today(cohort.time_zone), services().progress_cache)
         chart = chart_data(home.progress, highlight=Curve(current_user.id, gettext("You"), home.own.points), mine=True)
-    return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart)
+    return render_template("exercises/index.html", weeks=weeks, best=best, home=home, chart=chart, unread=unread)
 
 
 @bp.get("/exercises/<slug>")
@@ -54,7 +56,13 @@ def show(slug: str) -> ResponseReturnValue:
     code = dict(exercise.starter)
     if history:
         code.update({name: text for name, text in history[0].files.items() if name in code})
-    return render_template("exercises/show.html", exercise=exercise, code=code, history=history)
+    comments = comments_by_exercise(db_session(), current_user).get(exercise.id, [])
+    new = mark_read(comments)  # opened now: the home page stops pointing to them
+    if new:
+        db_session().commit()
+    return render_template(
+        "exercises/show.html", exercise=exercise, code=code, history=history, comments=comments, new_comments=new
+    )
 
 
 @bp.post("/exercises/<slug>/submissions")

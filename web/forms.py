@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; not in its 3.2 stubs
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from grader.models import DEFAULT_TIME_ZONE, Cohort, Exercise
 from grader.people.accounts import MIN_PASSWORD_LENGTH
@@ -163,9 +163,8 @@ class ThresholdsForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    """A coach's comment on a submission, and the cohort the coach is looking at it from."""
+    """A coach's comment on a learner's work on an exercise."""
 
-    cohort_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     text = TextAreaField(
         _l("Comment"),
         filters=[_stripped],

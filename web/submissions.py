@@ -6,6 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from grader.models import Exercise, Outcome, Role, Submission, User
+from grader.people.comments import mark_read
 from grader.progress.home import next_to_do
 from web.context import db_session
 
@@ -28,6 +29,9 @@ def visible_submission(submission_id: int, user: User) -> Submission:
 def show(submission_id: int) -> ResponseReturnValue:
     """The submitted code and its result; the page refreshes the result until grading is done."""
     submission = visible_submission(submission_id, current_user)
+    if submission.user_id == current_user.id and any(comment.read_at is None for comment in submission.comments):
+        mark_read(submission.comments)  # the learner opened them; a coach reading them leaves them new
+        db_session().commit()
     return render_template("submissions/show.html", submission=submission, next_exercise=_next_for(submission))
 
 

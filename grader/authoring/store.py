@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.authoring.spec import CheckResult, ExerciseSpec
+from grader.grading.standings import touch_cohort
 from grader.models import Exercise, ExerciseCheck, utcnow
 
 
@@ -38,6 +39,8 @@ def store_specs(session: Session, specs: list[ExerciseSpec]) -> dict[str, list[s
         for name in ("tests", "manifest", "limits", "version"):
             setattr(row, name, getattr(spec, name))
         row.max_score = spec.points
+    if changes["added"] or changes["changed"]:
+        touch_cohort(session)  # every cohort's plan shows every exercise
     return changes
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.orm import Session, object_session
 
 from grader.grading.gains import rebuild_gains
+from grader.grading.standings import rebuild_standing, touch_cohorts_of
 from grader.grading.verdict import Verdict, infrastructure_failure
 from grader.messages import Message, say
 from grader.models import Exercise, Status, Submission, TestResult, utcnow
@@ -79,7 +80,14 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
     session = object_session(submission)
     if session is not None:
         session.flush()
-        rebuild_gains(session, submission.user_id, submission.exercise_id)
+        refresh_read_models(session, submission.user_id, submission.exercise_id)
+
+
+def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> None:
+    """Bring the progress read models of one learner on one exercise in step with its graded submissions."""
+    rebuild_gains(session, user_id, exercise_id)
+    rebuild_standing(session, user_id, exercise_id)
+    touch_cohorts_of(session, [user_id])
 
 
 def give_up(submission: Submission, reason: str) -> None:

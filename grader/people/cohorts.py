@@ -107,6 +107,7 @@ def set_calendar(
     _check_calendar(name, start_date, days, first_day=(start_date, days) != (cohort.start_date, cohort.working_days))
     starts_elsewhere = start_date != cohort.start_date
     cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, days
+    cohort.generation += 1
     if starts_elsewhere:  # which cohort is a learner's latest, and so the zone their points per day count in
         session.flush()
         rebuild_all_gains(session, [learner.id for learner in cohort.learners])
@@ -210,6 +211,7 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
+        cohort.generation += 1
         if token is None:  # someone with work already: their points per day follow this cohort's zone now
             session.flush()
             rebuild_all_gains(session, [user.id])
@@ -345,6 +347,7 @@ def set_time_zone(session: Session, cohort: Cohort, name: str) -> None:
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
     if name != cohort.time_zone:
         cohort.time_zone = name
+        cohort.generation += 1
         session.flush()
         rebuild_all_gains(session, [user.id for user in cohort.learners])
 
@@ -364,3 +367,4 @@ def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
             )
     for name in THRESHOLDS:
         setattr(cohort, name, values.get(name, getattr(cohort, name)))
+    cohort.generation += 1

@@ -22,6 +22,7 @@ def save_plan(session: Session, cohort: Cohort, changes: Mapping[int, int | None
     existing = {
         entry.exercise_id: entry for entry in session.scalars(select(PlanEntry).where(PlanEntry.cohort_id == cohort.id))
     }
+    cohort.generation += 1
     for exercise_id, day in changes.items():
         entry = existing.get(exercise_id)
         if day is None:

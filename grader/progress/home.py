@@ -1,6 +1,6 @@
 """A learner's own picture: their curve against pace and the cohort median, their streak and next exercise."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from grader.models import Cohort, Exercise, Outcome, Submission, User
 from grader.people.calendar import sprint_day
 from grader.people.cohorts import cohort_of_learner
+from grader.progress.cache import ProgressCache
 from grader.progress.curves import CohortProgress, Curve, cohort_progress
 from grader.progress.queries import as_date, exercises_in_plan, learners_of
 
@@ -25,13 +26,19 @@ class LearnerHome:
     due_day: int | None
 
 
-def learner_home(session: Session, cohort: Cohort, user: User, today: date) -> LearnerHome:
+def learner_home(
+    session: Session, cohort: Cohort, user: User, today: date, cache: ProgressCache | None = None
+) -> LearnerHome:
     """The learner's home page data; other learners appear only inside the median and spread."""
-    learners = learners_of(session, cohort)
     exercises, due = exercises_in_plan(session, cohort)
-    progress = cohort_progress(session, cohort, learners, exercises, due, today)
-    own = next((curve for curve in progress.curves if curve.user_id == user.id), Curve(user.id, user.name, []))
-    progress.curves = []  # never hand other learners' curves to a learner's page
+
+    def compute() -> CohortProgress:
+        return cohort_progress(session, cohort, learners_of(session, cohort), exercises, due, today)
+
+    key = ("progress", cohort.id, cohort.created_at, cohort.generation, today)
+    everyone = cache.get(key, compute) if cache is not None else compute()
+    own = next((curve for curve in everyone.curves if curve.user_id == user.id), Curve(user.id, user.name, []))
+    progress = replace(everyone, curves=[])  # never hand other learners' curves to a learner's page
     upcoming = _first_unsolved(session, user, exercises)
     return LearnerHome(
         cohort, progress, own, streak(session, cohort, user, today), upcoming, due[upcoming.id] if upcoming else None

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, load_only
 
 from grader.models import Cohort, Enrollment, Exercise, PlanEntry, User
@@ -24,9 +24,17 @@ def learners_of(session: Session, cohort: Cohort) -> list[User]:
 
 def exercises_in_plan(session: Session, cohort: Cohort) -> tuple[list[Exercise], dict[int, int]]:
     """Every exercise with the sprint day it is due, in plan order."""
-    # Only the columns progress needs: the tests and statements are large JSON and text.
-    columns = (Exercise.id, Exercise.slug, Exercise.title, Exercise.week, Exercise.day, Exercise.max_score)
-    exercises = list(session.scalars(select(Exercise).options(load_only(*columns))))
+    # Only the columns progress needs (translated titles too): the tests and statements are large JSON and text.
+    columns = load_only(
+        Exercise.id,
+        Exercise.slug,
+        Exercise.title,
+        Exercise.translations,
+        Exercise.week,
+        Exercise.day,
+        Exercise.max_score,
+    )
+    exercises = list(session.scalars(select(Exercise).options(columns)))
     overrides = dict(
         session.execute(select(PlanEntry.exercise_id, PlanEntry.due_day).where(PlanEntry.cohort_id == cohort.id)).all()
     )
@@ -35,7 +43,7 @@ def exercises_in_plan(session: Session, cohort: Cohort) -> tuple[list[Exercise],
     return exercises, due
 
 
-def raw_rows(session: Session, query: Select) -> Sequence[Row]:
+def raw_rows(session: Session, query: Select) -> Sequence[Sequence]:
     """Rows straight from the database driver, without SQLAlchemy's per-row processing.
 
     For the few queries that return tens of thousands of plain numbers; dates may come back as
@@ -43,7 +51,12 @@ def raw_rows(session: Session, query: Select) -> Sequence[Row]:
     """
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    return connection.exec_driver_sql(str(compiled)).all()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # open while in use
+    try:
+        cursor.execute(str(compiled))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def members(cohort: Cohort) -> Select:

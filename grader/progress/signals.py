@@ -1,6 +1,5 @@
 """At-risk signals: who has gone quiet, who is stuck, who is behind the plan, each with the reason in words."""
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -9,8 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.grading.standings import said_of
 from grader.messages import Message, say, say_plural
-from grader.models import Cohort, Exercise, Outcome, Status, Submission, User
+from grader.models import Cohort, Exercise, Outcome, Standing, Status, Submission, User
 from grader.people.calendar import working_days_between
 from grader.progress.curves import CohortProgress
 from grader.progress.queries import as_date, members
@@ -27,6 +27,8 @@ class Signal:
     name: str
     kind: str
     reason: Message
+    evidence: str = ""
+    """What the signal rests on: a coach who marked it seen hears of it again only when this changes."""
 
 
 @dataclass
@@ -61,9 +63,9 @@ def signals(
         return found  # the sprint has not started
     last_seen = dict(
         session.execute(
-            select(Submission.user_id, func.max(Submission.created_at))
-            .where(Submission.user_id.in_(members(cohort)))
-            .group_by(Submission.user_id)
+            select(Standing.user_id, func.max(Standing.last_at))
+            .where(Standing.user_id.in_(members(cohort)))
+            .group_by(Standing.user_id)
         ).all()
     )
     for user in learners:
@@ -81,6 +83,7 @@ def signals(
                             "No submission yet, %(num)d working days into the sprint.",
                             quiet,
                         ),
+                        "none",
                     )
                 )
             continue
@@ -97,6 +100,7 @@ def signals(
                         quiet,
                         last=as_date(seen, cohort.time_zone),
                     ),
+                    str(seen),
                 )
             )
     found += _stuck(session, cohort, names, today)
@@ -116,61 +120,66 @@ def signals(
                         planned=round(planned, 1),
                         day=progress.today,
                     ),
+                    # Heard of again only once another X points behind, not every day the gap stays.
+                    str(int((planned - earned) // max(cohort.behind_points, 1))),
                 )
             )
     return found
 
 
 def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date) -> list[Signal]:
-    """K failed attempts on one exercise within M minutes, or the same error K times, in the last day."""
+    """K failed attempts on one unsolved exercise within M minutes, or the same error K times, in the last day."""
     # The end of today in the cohort's zone, as the UTC time stored in created_at.
     end_of_today = datetime.combine(today, time.max, tzinfo=ZoneInfo(cohort.time_zone))
     since = end_of_today.astimezone(UTC).replace(tzinfo=None) - STUCK_LOOKBACK
+    # Only pairs never solved, tried often enough, lately: an exercise once solved is not one to be stuck on.
+    candidates = {
+        (user_id, exercise_id)
+        for user_id, exercise_id in session.execute(
+            select(Standing.user_id, Standing.exercise_id)
+            .where(Standing.user_id.in_(members(cohort)), Standing.solved_at.is_(None))
+            .where(Standing.attempts >= cohort.stuck_attempts, Standing.last_at >= since)
+        )
+    }
+    if not candidates:
+        return []
     ranked = (
         select(
             Submission.user_id,
             Submission.exercise_id,
             Submission.created_at,
-            Submission.outcome,
             Submission.notice,
             Submission.feedback,
             func.row_number()
             .over(partition_by=(Submission.user_id, Submission.exercise_id), order_by=Submission.created_at.desc())
             .label("rank"),
         )
-        .where(Submission.user_id.in_(members(cohort)))
+        .where(Submission.user_id.in_({user for user, _ in candidates}))
+        .where(Submission.exercise_id.in_({exercise for _, exercise in candidates}))
         .where(Submission.created_at >= since, Submission.status == Status.GRADED)
+        .where(Submission.outcome != Outcome.INFRASTRUCTURE)  # our failures are not the learner's
         .subquery()
     )
     rows = session.execute(
-        select(
-            ranked.c.user_id,
-            ranked.c.exercise_id,
-            ranked.c.created_at,
-            ranked.c.outcome,
-            ranked.c.notice,
-            ranked.c.feedback,
-        ).where(ranked.c.rank <= cohort.stuck_attempts)
+        select(ranked.c.user_id, ranked.c.exercise_id, ranked.c.created_at, ranked.c.notice, ranked.c.feedback).where(
+            ranked.c.rank <= cohort.stuck_attempts
+        )
     ).all()
     recent: dict[tuple[int, int], list] = defaultdict(list)
-    for user_id, exercise_id, created_at, outcome, notice, feedback in rows:
-        # The error in words: Python's own, or the grader's notice (too slow, too much memory) when Python said nothing.
-        said = Message.from_json(notice)
-        error = error_line(feedback) or (str(said) if said else "")
-        recent[(user_id, exercise_id)].append((created_at, outcome, error))
-    solved = _ever_solved(
-        session, [pair for pair, attempts in recent.items() if len(attempts) >= cohort.stuck_attempts]
-    )
+    for user_id, exercise_id, created_at, notice, feedback in rows:
+        if (user_id, exercise_id) in candidates:
+            recent[(user_id, exercise_id)].append((created_at, said_of(feedback, notice)))
     titles = dict(session.execute(select(Exercise.id, Exercise.title)).all())
     found = []
     for (user_id, exercise_id), attempts in recent.items():
-        if len(attempts) < cohort.stuck_attempts or (user_id, exercise_id) in solved:
-            continue  # an exercise once solved is not one to be stuck on, whatever was tried after
+        if len(attempts) < cohort.stuck_attempts:
+            continue
         title = titles.get(exercise_id, "an exercise")
-        feedbacks = {feedback for _, _, feedback in attempts}
+        errors = {error for _, error in attempts}
         span = (max(a[0] for a in attempts) - min(a[0] for a in attempts)).total_seconds() / 60
-        if len(feedbacks) == 1 and next(iter(feedbacks)):
-            first_line = next(iter(feedbacks))
+        # Heard of again when stuck on another exercise or with another error, not at every new attempt.
+        evidence = f"{exercise_id}:{next(iter(errors)) if len(errors) == 1 else ''}"[:200]
+        if len(errors) == 1 and next(iter(errors)):
             found.append(
                 Signal(
                     user_id,
@@ -180,8 +189,9 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                         "The same error %(count)s times in a row on '%(title)s': %(error)s",
                         count=len(attempts),
                         title=title,
-                        error=first_line,
+                        error=next(iter(errors)),
                     ),
+                    evidence,
                 )
             )
         elif span <= cohort.stuck_minutes:
@@ -197,41 +207,7 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
                         attempts=len(attempts),
                         title=title,
                     ),
+                    evidence,
                 )
             )
     return found
-
-
-def _ever_solved(session: Session, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Which of these (learner, exercise) pairs were ever solved: asked only of the few that might be stuck."""
-    if not pairs:
-        return set()
-    rows = session.execute(
-        select(Submission.user_id, Submission.exercise_id)
-        .where(Submission.user_id.in_({user for user, _ in pairs}))
-        .where(Submission.exercise_id.in_({exercise for _, exercise in pairs}))
-        .where(Submission.outcome == Outcome.PASSED)
-        .distinct()
-    )
-    return {(user, exercise) for user, exercise in rows} & set(pairs)  # plain tuples: Rows hash slowly
-
-
-EXCEPTION_LINE = re.compile(r"^\w*(Error|Exception|Exit|Interrupt|Warning)\b.*|^[\w./-]+\.py, line \d+: .+")
-"""A line of Python's words that names the error: 'NameError: …' or 'hello.py, line 3: …' (a syntax error)."""
-
-
-def error_line(feedback: str, limit: int = 160) -> str:
-    """The line of Python's words that says what went wrong, with the learner's line of code when one follows.
-
-    Never the caret line under a syntax error, nor the grader's own heading above Python's words.
-    """
-    lines = [line for line in (feedback or "").splitlines() if line.strip()]
-    for number, line in enumerate(lines):
-        if EXCEPTION_LINE.match(line.strip()):
-            said = line.strip()
-            following = lines[number + 1] if number + 1 < len(lines) else ""
-            if following.startswith((" ", "\t")) and following.strip().strip("^~ "):
-                said = f"{said} — {following.strip()}"
-            return said[:limit]
-    meaningful = [line.strip() for line in lines if line.strip().strip("^~ ")]
-    return meaningful[-1][:limit] if meaningful else ""

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.models import Cohort, Exercise, Outcome, Submission, TestResult, TestStatus, User
-from grader.progress.queries import as_datetime, members
+from grader.models import Cohort, Exercise, Standing, TestFailures, User
+from grader.progress.queries import as_datetime, members, raw_rows
 
 
 @dataclass
@@ -31,49 +31,38 @@ def exercise_stats(
     session: Session, cohort: Cohort, learners: list[User], exercises: list[Exercise]
 ) -> list[ExerciseStats]:
     """Solve rate, median attempts until solved, median time to solve, and the test failed most before solving."""
-    # When each learner first solved each exercise; what came after does not count against the exercise.
-    first_solve = (
-        select(
-            Submission.user_id.label("user_id"),
-            Submission.exercise_id.label("exercise_id"),
-            func.min(Submission.created_at).label("solved_at"),
+    attempted: dict[int, int] = dict(
+        raw_rows(  # type: ignore[arg-type]  # rows of two columns
+            session,
+            select(Standing.exercise_id, func.count())
+            .where(Standing.user_id.in_(members(cohort)))
+            .group_by(Standing.exercise_id),
         )
-        .where(Submission.user_id.in_(members(cohort)), Submission.outcome == Outcome.PASSED)
-        .group_by(Submission.user_id, Submission.exercise_id)
-        .subquery()
     )
-    joined = (Submission.user_id == first_solve.c.user_id) & (Submission.exercise_id == first_solve.c.exercise_id)
-    before_solving = (first_solve.c.solved_at.is_(None)) | (Submission.created_at <= first_solve.c.solved_at)
-    rows = session.execute(
-        select(Submission.exercise_id, func.count(), func.min(Submission.created_at), first_solve.c.solved_at)
-        .outerjoin(first_solve, joined)
-        .where(Submission.user_id.in_(members(cohort)), before_solving)
-        .group_by(Submission.exercise_id, Submission.user_id, first_solve.c.solved_at)
-    ).all()
-    per_exercise: dict[int, list] = defaultdict(list)
-    for exercise_id, attempts, first, solved in rows:
-        per_exercise[exercise_id].append((attempts, first, solved))
-    # Failures of tests that ran (a syntax error runs none), in attempts before the first solve.
-    failures = session.execute(
-        select(Submission.exercise_id, TestResult.name, func.max(TestResult.description), func.count())
-        .join(TestResult, TestResult.submission_id == Submission.id)
-        .outerjoin(first_solve, joined)
-        .where(Submission.user_id.in_(members(cohort)), before_solving)
-        .where(TestResult.status.in_((TestStatus.FAILED, TestStatus.ERROR)))
-        .group_by(Submission.exercise_id, TestResult.name)
-    ).all()
+    solvers: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for exercise_id, attempts, first, solved in raw_rows(
+        session,
+        select(Standing.exercise_id, Standing.attempts_to_solve, Standing.first_at, Standing.solved_at).where(
+            Standing.user_id.in_(members(cohort)), Standing.solved_at.is_not(None)
+        ),
+    ):
+        solvers[exercise_id].append((attempts, (as_datetime(solved) - as_datetime(first)).total_seconds() / 60))
+    # Failures of tests that ran, before the first solve; of equals, the first by description, so it does not flicker.
     hardest: dict[int, tuple[str, int]] = {}
-    for exercise_id, name, description, count in failures:
-        if count > hardest.get(exercise_id, ("", 0))[1]:
-            hardest[exercise_id] = (description or name, count)
+    for exercise_id, test, failures in session.execute(
+        select(TestFailures.exercise_id, TestFailures.test, func.sum(TestFailures.failures))
+        .where(TestFailures.user_id.in_(members(cohort)))
+        .group_by(TestFailures.exercise_id, TestFailures.test)
+        .order_by(TestFailures.exercise_id, func.sum(TestFailures.failures).desc(), TestFailures.test)
+    ):
+        hardest.setdefault(exercise_id, (test, int(failures)))
     stats = []
     for exercise in exercises:
-        entries = per_exercise.get(exercise.id, [])
-        solvers = [(a, (as_datetime(s) - as_datetime(f)).total_seconds() / 60) for a, f, s in entries if s is not None]
-        item = ExerciseStats(exercise, attempted=len(entries), solved=len(solvers))
-        item.solve_rate = len(solvers) / len(learners) if learners else 0.0
-        item.median_attempts = statistics.median(a for a, _ in solvers) if solvers else None
-        item.median_minutes_to_solve = round(statistics.median(m for _, m in solvers), 1) if solvers else None
+        solved = solvers.get(exercise.id, [])
+        item = ExerciseStats(exercise, attempted=attempted.get(exercise.id, 0), solved=len(solved))
+        item.solve_rate = len(solved) / len(learners) if learners else 0.0
+        item.median_attempts = statistics.median(a for a, _ in solved) if solved else None
+        item.median_minutes_to_solve = round(statistics.median(m for _, m in solved), 1) if solved else None
         item.hardest_test, item.hardest_test_failures = hardest.get(exercise.id, (None, 0))
         stats.append(item)
     return stats

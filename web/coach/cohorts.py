@@ -2,7 +2,7 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from grader.models import WORKING_WEEK
@@ -22,7 +22,7 @@ from grader.progress.snapshot import snapshot
 from grader.progress.statistics import exercise_stats
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, to_cohort
-from web.context import db_session, today
+from web.context import db_session, services, today
 from web.forms import (
     CalendarForm,
     CohortForm,
@@ -78,12 +78,15 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
     """One chart of every learner, the at-risk list, the matrix of learners and exercises, and the forms."""
     found = cohort_or_404(cohort_id)
     show_in_zone(found.time_zone)
-    data = snapshot(db_session(), found, today(found.time_zone))
+    day, cache = today(found.time_zone), services().progress_cache
+    data = snapshot(db_session(), found, day, cache=cache)
+    # Thousands of cells: built once per change of the cohort and language, like the picture they show.
+    key = ("matrix", found.id, found.created_at, found.generation, day, str(get_locale()))
     return render_template(
         "coach/cohort.html",
         snap=data,
         chart=chart_data(data.progress, with_learners=True),
-        matrix_body=matrix_body(data),
+        matrix_body=cache.get(key, lambda: matrix_body(data)),
         learner_form=LearnerForm(),
         csv_form=LearnersCsvForm(),
         thresholds_form=ThresholdsForm(obj=found),
@@ -163,5 +166,7 @@ def statistics(cohort_id: int) -> ResponseReturnValue:
     found = cohort_or_404(cohort_id)
     session = db_session()
     exercises, due = exercises_in_plan(session, found)
-    stats = exercise_stats(session, found, learners_of(session, found), exercises)
-    return render_template("coach/statistics.html", cohort=found, stats=stats, due=due)
+    learners = learners_of(session, found)
+    key = ("statistics", found.id, found.created_at, found.generation)
+    stats = services().progress_cache.get(key, lambda: exercise_stats(session, found, learners, exercises))
+    return render_template("coach/statistics.html", cohort=found, stats=stats, due=due, learner_count=len(learners))

@@ -13,7 +13,7 @@ from grader.progress.matrix import Cell
 from grader.progress.queries import exercises_in_plan
 from grader.progress.snapshot import snapshot
 from web.coach import bp, cohort_or_404
-from web.context import db_session, today
+from web.context import db_session, services, today
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's list); such cells get a quote."""
@@ -37,7 +37,7 @@ SUBMISSION_COLUMNS = (
 def export_matrix(cohort_id: int) -> Response:
     """The matrix as CSV: one row per learner, one column per exercise."""
     found = cohort_or_404(cohort_id)
-    data = snapshot(db_session(), found, today(found.time_zone))
+    data = snapshot(db_session(), found, today(found.time_zone), cache=services().progress_cache)
     rows: list[list[object]] = [["learner", "email", *[exercise.slug for exercise in data.exercises]]]
     for person in data.learners:
         cells = [_cell_text(data.matrix.get((person.id, exercise.id))) for exercise in data.exercises]

@@ -10,19 +10,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from grader.models import Comment, Role, Submission, User
+from grader.models import Exercise, Outcome, Role, Standing, Submission, TestStatus, User
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
-from grader.people.comments import add_comment
+from grader.people.comments import CommentError, comment_on_exercise, comments_by_exercise
 from grader.people.invites import reissue_invite
 from grader.progress.snapshot import snapshot
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
-from web.context import db_session, today
+from web.context import db_session, services, today
 from web.forms import CommentForm, LearnerForm, LearnersCsvForm, filled, flash_errors
 from web.i18n import show_in_zone, translate
 
 TIMELINE_LENGTH = 200
 """Most recent submissions shown on a learner's page."""
+
+FAILING = (TestStatus.FAILED, TestStatus.ERROR)
+"""Results of tests that ran and did not pass."""
 
 CSV_PROBLEMS_SHOWN = 50
 """Problems of a refused CSV file listed to the coach; the rest would only bury the first ones."""
@@ -87,55 +90,83 @@ def new_invite(cohort_id: int, user_id: int) -> ResponseReturnValue:
 
 @bp.get("/cohorts/<int:cohort_id>/learners/<int:user_id>")
 def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
-    """One learner's curve, the timeline of their submissions with diffs and results, and comments."""
+    """One learner's curve and signals, and their work exercise by exercise: attempts, results, diffs, comments."""
     found = cohort_or_404(cohort_id)
     enrolled_or_404(cohort_id, user_id)
     session = db_session()
     show_in_zone(found.time_zone)
-    data = snapshot(session, found, today(found.time_zone), with_matrix=False)
+    data = snapshot(session, found, today(found.time_zone), with_matrix=False, cache=services().progress_cache)
     curve = next(c for c in data.progress.curves if c.user_id == user_id)
+    person = session.get(User, user_id)
+    if person is None:
+        abort(404)
     submissions = session.scalars(
         select(Submission)
-        .options(  # the page reads each one's results, comments and exercise: three queries, not three per row
-            selectinload(Submission.results),
-            selectinload(Submission.comments).joinedload(Comment.author),
-            joinedload(Submission.exercise),
-        )
+        .options(selectinload(Submission.results), joinedload(Submission.exercise))  # two queries, not two per row
         .where(Submission.user_id == user_id)
-        .order_by(Submission.created_at.desc())
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(TIMELINE_LENGTH)
     ).all()
+    standings = {
+        standing.exercise_id: standing
+        for standing in session.scalars(select(Standing).where(Standing.user_id == user_id))
+    }
     return render_template(
         "coach/learner.html",
         cohort=found,
-        person=session.get(User, user_id),
-        submissions=submissions,
+        person=person,
+        work=_by_exercise(submissions),
+        standings=standings,
+        comments=comments_by_exercise(session, person),
         diffs=_diffs(submissions),
+        failing=_failing(submissions),
         signals=[signal for signal in data.signals if signal.user_id == user_id],
         chart=chart_data(data.progress, highlight=curve),
-        comment_form=CommentForm(cohort_id=cohort_id),
+        comment_form=CommentForm(),
     )
 
 
-@bp.post("/submissions/<int:submission_id>/comments")
-def comment(submission_id: int) -> ResponseReturnValue:
-    """Leave a comment on a submission of a learner in one of the coach's cohorts."""
-    session = db_session()
-    submission = session.get(Submission, submission_id)
-    form = CommentForm()
-    cohort_id = form.cohort_id.data
-    if submission is None or cohort_id is None:
-        abort(404)
+@bp.post("/cohorts/<int:cohort_id>/learners/<int:user_id>/exercises/<int:exercise_id>/comments")
+def comment(cohort_id: int, user_id: int, exercise_id: int) -> ResponseReturnValue:
+    """Leave a comment on a learner's work on an exercise, in one of the coach's cohorts."""
     cohort_or_404(cohort_id)
-    enrolled_or_404(cohort_id, submission.user_id)
+    enrolled_or_404(cohort_id, user_id)
+    session = db_session()
+    person = session.get(User, user_id)
+    form = CommentForm()
+    if person is None:
+        abort(404)
     if not form.validate_on_submit():
         flash_errors(form)
     else:
-        add_comment(session, submission, current_user, filled(form.text.data))
-        session.commit()
-        flash(gettext("Comment saved; the learner sees it beside the submission."))
-    page = url_for(".learner", cohort_id=cohort_id, user_id=submission.user_id)
-    return redirect(f"{page}#submission-{submission_id}")
+        try:
+            comment_on_exercise(session, person, exercise_id, current_user, filled(form.text.data))
+        except CommentError as error:
+            flash(translate(error.message), "error")
+        else:
+            session.commit()
+            flash(
+                gettext("Comment saved; %(name)s sees it on their home page and beside the exercise.", name=person.name)
+            )
+    page = url_for(".learner", cohort_id=cohort_id, user_id=user_id)
+    return redirect(f"{page}#exercise-{exercise_id}", 303)
+
+
+def _failing(submissions: Sequence[Submission]) -> dict[int, list[str]]:
+    """Submission id → what its failed tests check, only where the tests ran (code that did not load ran none)."""
+    return {
+        submission.id: [result.description or result.name for result in submission.results if result.status in FAILING]
+        for submission in submissions
+        if submission.outcome == Outcome.FAILED
+    }
+
+
+def _by_exercise(submissions: Sequence[Submission]) -> list[tuple[Exercise, list[Submission]]]:
+    """The submissions grouped by exercise, newest first in each; the exercise worked on last comes first."""
+    groups: dict[int, tuple[Exercise, list[Submission]]] = {}
+    for submission in submissions:  # newest first already
+        groups.setdefault(submission.exercise_id, (submission.exercise, []))[1].append(submission)
+    return list(groups.values())
 
 
 def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
