@@ -84,8 +84,8 @@ def make_cohort(app, coach, *, start, learners=(), name="Sprint test", working_d
         return cohort
 
 
-def record_submission(app, user, slug, at, outcome="passed", score=None, failing=()):
-    """A graded submission stored as the worker would have stored it, at a chosen time."""
+def record_submission(app, user, slug, at, outcome="passed", score=None, failing=(), **fields):
+    """A graded submission stored as the worker would have stored it, at a chosen time, with any other fields."""
     from sqlalchemy import select
 
     from grader.grading.lifecycle import refresh_read_models
@@ -104,9 +104,7 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
             outcome=outcome,
             score=score,
             max_score=exercise.max_score,
-            feedback="",
-            created_at=at,
-            graded_at=at,
+            **({"feedback": "", "created_at": at, "graded_at": at} | fields),
         )
         ran = outcome in ("passed", "failed")  # an error, a timeout or memory runs no test to its end
         submission.results = [

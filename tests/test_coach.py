@@ -429,3 +429,18 @@ def test_the_plan_can_move_an_exercise_and_refuses_garbage(app):
         assert exercises_in_plan(session, found)[1][hello.id] == 12
     client.post(f"/coach/cohorts/{cohort.id}/plan", data={f"due-{hello.id}": ""})  # back to the default
     assert count(app, PlanEntry) == 0
+
+
+def test_a_coach_marks_a_learner_as_seen_and_the_list_says_so(app):
+    coach, client = coach_client(app)
+    amina = make_user(app, name="Amina")
+    cohort = make_cohort(app, coach, start=date.today() - timedelta(days=14), learners=[amina])
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    assert "Needs attention (1)" in page and "Mark as seen" in page
+    _, other = coach_client(app)
+    assert other.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen").status_code == 404
+    answer = client.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen")
+    assert answer.status_code == 302 and answer.location.endswith("#at-risk")
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    assert "Needs attention (0)" in page and "Nobody needs attention right now." in page
+    assert "signals seen, quiet until something new happens" in page and "seen by" in page

@@ -5,9 +5,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from grader.messages import say
-from grader.models import Cohort, Submission
+from grader.models import Cohort
 from grader.people.calendar import sprint_day, working_days_between
 from grader.progress.home import learner_home
+from grader.progress.reviews import mark_seen
 from grader.progress.snapshot import snapshot
 from grader.progress.statistics import exercise_stats
 from tests.factories import make_cohort, make_user, record_submission, sessions
@@ -30,10 +31,7 @@ def people(app):
 def attempts(app, learner, slug, hours, outcome, **fields):
     """One graded attempt on Monday at each hour, with the fields (feedback, notice) the worker would have stored."""
     for hour in hours:
-        submission_id = record_submission(app, learner, slug, at(MONDAY, hour), outcome)
-        with sessions(app).begin() as session:
-            for name, value in fields.items():
-                setattr(session.get(Submission, submission_id), name, value)
+        record_submission(app, learner, slug, at(MONDAY, hour), outcome, **fields)
 
 
 def take(app, cohort_id, today):
@@ -214,3 +212,59 @@ def test_learner_home_shows_own_curve_streak_and_next(app, people):
     assert home.streak == 2
     assert home.next_exercise.slug not in ("hello-name", "temperature")
     assert home.progress.curves == []  # no other learner's curve reaches a learner's page
+
+
+def mark(app, cohort_id, learner, today):
+    """A coach marks the learner's signals as they are today as seen."""
+    with sessions(app).begin() as session:
+        cohort = session.get(Cohort, cohort_id)
+        coach = cohort.coaches[0]
+        mark_seen(session, cohort, learner.id, snapshot(session, cohort, today).signals, coach)
+
+
+def shown(app, cohort_id, today):
+    """(name, kind) of every signal still on the list."""
+    return {(signal.name, signal.kind) for row in take(app, cohort_id, today).attention for signal in row.signals}
+
+
+def test_a_quiet_learner_marked_seen_stays_off_the_list_until_they_submit_and_go_quiet_again(app, people):
+    _, (amina, _, _), cohort = people
+    thursday, next_tuesday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=8)
+    record_submission(app, amina, "hello-name", at(MONDAY))
+    assert ("Amina", "quiet") in shown(app, cohort.id, thursday)
+    mark(app, cohort.id, amina, thursday)
+    assert ("Amina", "quiet") not in shown(app, cohort.id, thursday)
+    seen = take(app, cohort.id, thursday).seen
+    assert {(item.signal.name, item.signal.kind) for item in seen} >= {("Amina", "quiet")}
+    assert ("Amina", "quiet") not in shown(app, cohort.id, next_tuesday)  # still quiet: nothing new happened
+    record_submission(app, amina, "initials", at(thursday, 11))
+    assert ("Amina", "quiet") in shown(app, cohort.id, next_tuesday + timedelta(days=1))  # quiet again since then
+
+
+def test_a_stuck_learner_marked_seen_is_heard_of_again_only_with_another_error(app, people):
+    _, (amina, _, _), cohort = people
+    name_error = "Python could not read your code:\nNameError: nme"
+    attempts(app, amina, "hello-name", (9, 10, 11, 12), "error", feedback=name_error)
+    mark(app, cohort.id, amina, MONDAY)
+    assert ("Amina", "stuck") not in shown(app, cohort.id, MONDAY)
+    attempts(app, amina, "hello-name", (13,), "error", feedback=name_error)  # the same error once more
+    assert ("Amina", "stuck") not in shown(app, cohort.id, MONDAY)
+    attempts(app, amina, "hello-name", (14, 15, 16, 17), "error", feedback="TypeError: can only concatenate str")
+    assert ("Amina", "stuck") in shown(app, cohort.id, MONDAY)
+
+
+def test_a_learner_behind_marked_seen_is_heard_of_again_when_further_behind(app, people):
+    _, (_, _, chloe), cohort = people  # Chloé has no points: her gap is the whole plan so far
+    thursday = MONDAY + timedelta(days=3)
+    assert ("Chloé", "behind") in shown(app, cohort.id, thursday)
+    mark(app, cohort.id, chloe, thursday)
+    assert ("Chloé", "behind") not in shown(app, cohort.id, thursday)
+    days = [thursday + timedelta(days=n) for n in range(1, 30)]
+    further = next(day for day in days if planned(app, cohort.id, day) // 30 > planned(app, cohort.id, thursday) // 30)
+    assert ("Chloé", "behind") in shown(app, cohort.id, further)  # another 30 points (the threshold) behind
+
+
+def planned(app, cohort_id, today):
+    """Points the plan expects by today."""
+    snap = take(app, cohort_id, today)
+    return snap.progress.pace[snap.progress.today - 1]

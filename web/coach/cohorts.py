@@ -1,5 +1,7 @@
 """A coach's cohorts: the list, a new one, the cohort page, its calendar and thresholds, its plan, its statistics."""
 
+from dataclasses import replace
+
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
@@ -18,10 +20,11 @@ from grader.people.cohorts import (
 )
 from grader.people.plan import save_plan
 from grader.progress.queries import exercises_in_plan, learners_of
+from grader.progress.reviews import mark_seen
 from grader.progress.snapshot import snapshot
-from grader.progress.statistics import exercise_stats
+from grader.progress.statistics import ExerciseStats, exercise_stats
 from web.charts import chart_data
-from web.coach import bp, cohort_or_404, to_cohort
+from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
 from web.context import db_session, services, today
 from web.forms import (
     CalendarForm,
@@ -168,5 +171,23 @@ def statistics(cohort_id: int) -> ResponseReturnValue:
     exercises, due = exercises_in_plan(session, found)
     learners = learners_of(session, found)
     key = ("statistics", found.id, found.created_at, found.generation)
-    stats = services().progress_cache.get(key, lambda: exercise_stats(session, found, learners, exercises))
+
+    def compute() -> dict[int, ExerciseStats]:
+        return {item.exercise.id: item for item in exercise_stats(session, found, learners, exercises)}
+
+    # Cached by exercise id; each row gets this request's exercise, never one of an earlier database session.
+    cached = services().progress_cache.get(key, compute)
+    stats = [replace(cached[exercise.id], exercise=exercise) for exercise in exercises]
     return render_template("coach/statistics.html", cohort=found, stats=stats, due=due, learner_count=len(learners))
+
+
+@bp.post("/cohorts/<int:cohort_id>/learners/<int:user_id>/seen")
+def mark_signals_seen(cohort_id: int, user_id: int) -> ResponseReturnValue:
+    """Mark a learner's signals as seen: they stay off the list until what they rest on changes."""
+    found = cohort_or_404(cohort_id)
+    enrolled_or_404(cohort_id, user_id)
+    session = db_session()
+    data = snapshot(session, found, today(found.time_zone), with_matrix=False, cache=services().progress_cache)
+    if mark_seen(session, found, user_id, data.signals, current_user):
+        session.commit()
+    return to_cohort(cohort_id, "at-risk")
