@@ -1,8 +1,11 @@
 """Settings of the whole system, read once per process from AUTOGRADER_* environment variables."""
 
 import os
+import re
 import types
 from dataclasses import dataclass, field, fields
+from email.utils import getaddresses
+from enum import StrEnum
 from pathlib import Path
 
 from sandbox.limits import Limits
@@ -17,6 +20,14 @@ PREFIX = "AUTOGRADER_"
 def default_database_url() -> str:
     """SQLite under instance/, the embedded default."""
     return f"sqlite:///{PROJECT_ROOT / 'instance' / 'autograder.db'}"
+
+
+class MailSecurity(StrEnum):
+    """How the connection to the mail server is protected."""
+
+    STARTTLS = "starttls"  # plain at first, encrypted before anything is sent (port 587); never falls back to plain
+    TLS = "tls"  # encrypted from the first byte: implicit TLS, SMTPS (port 465)
+    NONE = "none"  # never encrypted: only for a relay on this host or a network of its own (port 25)
 
 
 @dataclass(frozen=True)
@@ -68,12 +79,52 @@ class Settings:
     https: bool = False
     """The site is reached over HTTPS (behind a TLS proxy): cookies travel only over HTTPS (AUTOGRADER_HTTPS)."""
 
+    smtp_host: str = ""
+    """Mail server that also emails invite links to learners; empty sends no email (AUTOGRADER_SMTP_HOST)."""
+
+    smtp_port: int = 587
+    """Port of the mail server: 587 for starttls, usually 465 for tls, 25 for a relay (AUTOGRADER_SMTP_PORT)."""
+
+    smtp_user: str = ""
+    """User name to log in to the mail server with; empty sends without logging in (AUTOGRADER_SMTP_USER)."""
+
+    smtp_password: str = field(default="", repr=False)
+    """Password of smtp_user (AUTOGRADER_SMTP_PASSWORD)."""
+
+    smtp_security: MailSecurity = MailSecurity.STARTTLS
+    """starttls, tls (implicit TLS, SMTPS) or none (a local relay) (AUTOGRADER_SMTP_SECURITY)."""
+
+    smtp_timeout: int = 10
+    """Seconds to wait for each answer of the mail server before giving up (AUTOGRADER_SMTP_TIMEOUT, 1 or more)."""
+
+    mail_from: str = ""
+    """Sender of the emails, e.g. 'Autograder <grader@example.org>'; required with smtp_host (AUTOGRADER_MAIL_FROM)."""
+
     default_limits: Limits = field(default_factory=Limits, metadata={"environment": False})
     """Limits of an exercise whose exercise.toml names none (not read from the environment)."""
 
 
 MAX_INVITE_DAYS = 365
 """Longest an invite link may stay valid."""
+
+MAX_PORT = 65535
+"""Highest TCP port."""
+
+LEAST = {
+    "workers": 1,
+    "sandbox_pool": 0,
+    "sandbox_pool_idle_seconds": 10,
+    "invite_days": 1,
+    "smtp_port": 1,
+    "smtp_timeout": 1,
+}
+"""Smallest value of each whole-number setting that has one."""
+
+MOST = {"invite_days": MAX_INVITE_DAYS, "smtp_port": MAX_PORT}
+"""Largest value of each whole-number setting that has one."""
+
+ADDRESS_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
+"""What the address part of AUTOGRADER_MAIL_FROM must look like: a mail server refuses anything else anyway."""
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -93,14 +144,39 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw = environ.get(name)
         if raw and item.metadata.get("environment", True):
             values[item.name] = _parse(name, raw, item.type)
-    for name, least in (("workers", 1), ("sandbox_pool", 0), ("sandbox_pool_idle_seconds", 10), ("invite_days", 1)):
+    for name, least in LEAST.items():
         value = values.get(name)
         if isinstance(value, int) and value < least:
             raise SettingsError(f"{PREFIX}{name.upper()} must be {least} or more, not '{value}'")
-    invite_days = values.get("invite_days")
-    if isinstance(invite_days, int) and invite_days > MAX_INVITE_DAYS:
-        raise SettingsError(f"{PREFIX}INVITE_DAYS must be at most {MAX_INVITE_DAYS}, not '{invite_days}'")
-    return Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
+    for name, most in MOST.items():
+        value = values.get(name)
+        if isinstance(value, int) and value > most:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be at most {most}, not '{value}'")
+    settings = Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
+    _check_mail(settings)
+    return settings
+
+
+def _check_mail(settings: Settings) -> None:
+    # Found when the process starts, not when a coach first enrols a learner and the email silently fails.
+    if settings.smtp_host and not settings.mail_from:
+        raise SettingsError(
+            f"{PREFIX}MAIL_FROM is required when {PREFIX}SMTP_HOST is set: "
+            "the address the emails come from, e.g. 'Autograder <grader@example.org>'"
+        )
+    if settings.mail_from and not _one_address(settings.mail_from):
+        raise SettingsError(
+            f"{PREFIX}MAIL_FROM must be an email address, e.g. 'Autograder <grader@example.org>', "
+            f"not '{settings.mail_from}'"
+        )
+    if settings.smtp_password and not settings.smtp_user:
+        raise SettingsError(f"{PREFIX}SMTP_PASSWORD is set without {PREFIX}SMTP_USER: set both, or neither")
+
+
+def _one_address(value: str) -> bool:
+    # A line break would let the value write headers of its own; a comma would send from several.
+    addresses = getaddresses([value])
+    return len(addresses) == 1 and bool(ADDRESS_PATTERN.match(addresses[0][1])) and not {"\r", "\n"} & set(value)
 
 
 def _parse(name: str, raw: str, kind: object) -> object:
@@ -115,6 +191,10 @@ def _parse(name: str, raw: str, kind: object) -> object:
         if raw.strip().lower() in TRUE_WORDS | FALSE_WORDS:
             return raw.strip().lower() in TRUE_WORDS
         raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), not '{raw}'")
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        if raw.strip().lower() in set(kind):
+            return kind(raw.strip().lower())
+        raise SettingsError(f"{name} must be one of {', '.join(kind)}, not '{raw}'")
     if kind is Path:
         return Path(raw)
     if kind is str:

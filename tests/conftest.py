@@ -1,12 +1,16 @@
-"""Fixtures: a real database file, a real Redis queue of its own, real Docker; nothing is faked."""
+"""Fixtures: a real database file, a real Redis queue of its own, real Docker, a real mail server; nothing is faked."""
 
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 import docker
 import docker.errors
 import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
@@ -16,7 +20,7 @@ from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from tests.factories import services_of
+from tests.factories import MailServer, services_of
 from web import create_app
 
 pytest_plugins = ["tests.browsing"]  # the browser tests' fixtures: live_server, browser
@@ -72,10 +76,10 @@ def settings_env(tmp_path, redis_url, monkeypatch):
     return environ
 
 
-@pytest.fixture
-def app(settings_env):
+@contextmanager
+def running_app(environ: dict[str, str]) -> Iterator[Flask]:
     """The web app on a fresh database with the exercise bank loaded; jobs run in this process share its services."""
-    services = Services.build(load_settings(settings_env))
+    services = Services.build(load_settings(environ))
     services.prepare_database()
     specs, problems = read_bank(services.settings.exercises_dir)
     assert not problems
@@ -86,6 +90,51 @@ def app(settings_env):
     process_services.use(None)
     services.queue.delete(delete_jobs=True)
     services.close()
+
+
+@pytest.fixture
+def app(settings_env):
+    """The web app on a fresh database with the exercise bank loaded; jobs run in this process share its services."""
+    with running_app(settings_env) as built:
+        yield built
+
+
+@pytest.fixture
+def app_with(settings_env, monkeypatch):
+    """Build the app with more AUTOGRADER_* variables, set for the test's commands too: app_with(**variables)."""
+    with ExitStack() as stack:
+
+        def build(**variables: str) -> Flask:
+            for name, value in variables.items():
+                monkeypatch.setenv(name, value)
+            return stack.enter_context(running_app(settings_env | variables))
+
+        yield build
+
+
+@pytest.fixture
+def mail_servers():
+    """Start real SMTP servers (aiosmtpd) on free local ports: start() plain, start(password=...) with a login."""
+    controllers: list[Controller] = []
+
+    def start(password: str | None = None) -> MailServer:
+        server = MailServer(password=password)
+        # aiosmtpd offers AUTH without TLS only when told to: these servers listen on 127.0.0.1 alone.
+        options = {"authenticator": server.authenticate, "auth_require_tls": False} if password is not None else {}
+        controller = Controller(server, hostname="127.0.0.1", port=server.port, **options)
+        controller.start()  # returns once the server has answered a connection of its own: ready, no sleeping
+        controllers.append(controller)
+        return server
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_server(mail_servers) -> MailServer:
+    """A real SMTP server on this host that takes every email without a login."""
+    return mail_servers()
 
 
 @pytest.fixture

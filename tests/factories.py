@@ -1,8 +1,13 @@
-"""Helpers that make users and log them in."""
+"""Helpers that make users and log them in, and a mail server's handler."""
 
 import itertools
+import socket
 from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import TypeVar
+
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from grader.people.accounts import create_token, create_user
 from grader.services import Services
@@ -133,3 +138,55 @@ def with_retries(run: Callable[[], T], tries: int = load_settings({}).grading_at
             if attempt == tries - 1:
                 raise
     raise AssertionError("no try was made")
+
+
+class MailServer:
+    """What a local SMTP server received, the addresses it refuses, and the settings that send to it."""
+
+    def __init__(self, *, password: str | None = None) -> None:
+        self.port = free_port()
+        self.received: list[EmailMessage] = []
+        self.refused: set[str] = set()
+        self.on_receive: Callable[[EmailMessage], None] = lambda _email: None
+        self.password = password  # with one, mail is taken only after logging in as "grader"
+
+    def settings(self, **more: str) -> dict[str, str]:
+        """AUTOGRADER_* variables that send to this server (plain, as to a relay on this host)."""
+        return {
+            "AUTOGRADER_SMTP_HOST": "127.0.0.1",
+            "AUTOGRADER_SMTP_PORT": str(self.port),
+            "AUTOGRADER_SMTP_SECURITY": "none",
+            "AUTOGRADER_MAIL_FROM": "Autograder <grader@example.test>",
+        } | more
+
+    def authenticate(self, _server, _session, _envelope, _mechanism, login: LoginPassword) -> AuthResult:
+        """aiosmtpd's authenticator: the user grader with the password this server was made with."""
+        right = (login.login, login.password) == (b"grader", (self.password or "").encode())
+        return AuthResult(success=right, handled=False, auth_data=login)  # not handled: aiosmtpd answers 235 or 535
+
+    async def handle_MAIL(self, _server, session, envelope, address, options) -> str:
+        if self.password is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, _server, _session, envelope, address, _options) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, _server, _session, envelope) -> str:
+        # Line ends as a file has them; policy.default parses into an EmailMessage.
+        email = message_from_bytes(envelope.content.replace(b"\r\n", b"\n"), policy=policy.default)
+        self.on_receive(email)
+        self.received.append(email)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    """A TCP port of this host that nothing listens on (a connection to it is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,13 +1,14 @@
 """Settings come from AUTOGRADER_* variables once; a value that cannot be read is named, never a traceback."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.settings import Settings, SettingsError, load_settings
+from grader.settings import MailSecurity, Settings, SettingsError, load_settings
 from sandbox.limits import Limits
 
 
@@ -66,3 +67,42 @@ def test_the_sandbox_pool_may_be_turned_off_but_not_made_negative():
         load_settings({"AUTOGRADER_SANDBOX_POOL": "-1"})
     with pytest.raises(SettingsError, match="AUTOGRADER_SANDBOX_POOL_IDLE_SECONDS must be 10 or more, not '2'"):
         load_settings({"AUTOGRADER_SANDBOX_POOL_IDLE_SECONDS": "2"})
+
+
+def test_mail_settings_are_off_by_default_and_read_when_given():
+    assert load_settings({}).smtp_host == "" and load_settings({}).smtp_security == MailSecurity.STARTTLS
+    settings = load_settings(
+        {
+            "AUTOGRADER_SMTP_HOST": "mail.example.org",
+            "AUTOGRADER_SMTP_PORT": "465",
+            "AUTOGRADER_SMTP_SECURITY": " TLS ",
+            "AUTOGRADER_SMTP_USER": "grader",
+            "AUTOGRADER_SMTP_PASSWORD": "p" * 20,
+            "AUTOGRADER_SMTP_TIMEOUT": "30",
+            "AUTOGRADER_MAIL_FROM": "Autograder <grader@example.org>",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_timeout) == ("mail.example.org", 465, 30)
+    assert settings.smtp_security == MailSecurity.TLS and settings.smtp_user == "grader"
+    assert "p" * 20 not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        ({"AUTOGRADER_SMTP_PORT": "smtp"}, "AUTOGRADER_SMTP_PORT must be a whole number, not 'smtp'"),
+        ({"AUTOGRADER_SMTP_PORT": "0"}, "AUTOGRADER_SMTP_PORT must be 1 or more, not '0'"),
+        ({"AUTOGRADER_SMTP_PORT": "70000"}, "AUTOGRADER_SMTP_PORT must be at most 65535, not '70000'"),
+        ({"AUTOGRADER_SMTP_TIMEOUT": "0"}, "AUTOGRADER_SMTP_TIMEOUT must be 1 or more, not '0'"),
+        ({"AUTOGRADER_SMTP_TIMEOUT": "2.5"}, "AUTOGRADER_SMTP_TIMEOUT must be a whole number, not '2.5'"),
+        ({"AUTOGRADER_SMTP_SECURITY": "ssl"}, "AUTOGRADER_SMTP_SECURITY must be one of starttls, tls, none, not 'ssl'"),
+        ({"AUTOGRADER_SMTP_HOST": "mail.example.org"}, "AUTOGRADER_MAIL_FROM is required when AUTOGRADER_SMTP_HOST"),
+        ({"AUTOGRADER_MAIL_FROM": "the grader"}, "AUTOGRADER_MAIL_FROM must be an email address"),
+        ({"AUTOGRADER_MAIL_FROM": "a@example.org, b@example.org"}, "AUTOGRADER_MAIL_FROM must be an email address"),
+        ({"AUTOGRADER_MAIL_FROM": "a@example.org\nBcc: b@example.org"}, "AUTOGRADER_MAIL_FROM must be an email"),
+        ({"AUTOGRADER_SMTP_PASSWORD": "secret"}, "AUTOGRADER_SMTP_PASSWORD is set without AUTOGRADER_SMTP_USER"),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_named(variables, problem):
+    with pytest.raises(SettingsError, match=re.escape(problem)):
+        load_settings(variables)

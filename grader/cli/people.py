@@ -6,6 +6,7 @@ from grader.cli.context import services
 from grader.models import Role
 from grader.people.accounts import AccountError, create_token, create_user, find_user
 from grader.people.invites import reissue_invite
+from grader.people.mail import MailError, can_send, send_invite
 
 
 @click.group("users")
@@ -33,16 +34,24 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 @click.argument("email")
 @click.option("--site", required=True, help="The site's address as learners reach it, e.g. https://grader.example.org")
 def invite_command(email: str, site: str) -> None:
-    """Print a new one-time link for someone who lost theirs or their password; earlier links stop working."""
+    """Print a new one-time link for a lost link or password (emailed too with a mail server); old ones stop working."""
     services().prepare_database()
+    settings = services().settings
     with services().sessions.begin() as session:
         user = find_user(session, email)
         if user is None:
             raise click.ClickException(f"no user with email {email}")
         token = reissue_invite(session, user)
-        days = services().settings.invite_days
-        click.echo(f"{site.rstrip('/')}/invite/{token}")
-        click.echo(f"valid for {days} day(s), once; {user.email} chooses a new password with it")
+    link = f"{site.rstrip('/')}/invite/{token}"  # committed above: a link that is emailed must exist
+    click.echo(link)
+    click.echo(f"valid for {settings.invite_days} day(s), once; {user.email} chooses a new password with it")
+    if can_send(settings):
+        try:
+            send_invite(settings, user, link)
+        except MailError as error:  # the link is printed: it can still be handed over another way
+            click.echo(f"not sent by email to {user.email}: {error}", err=True)
+        else:
+            click.echo(f"sent by email to {user.email}")
 
 
 @click.group("tokens")

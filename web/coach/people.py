@@ -14,10 +14,11 @@ from grader.models import Exercise, Outcome, Role, Standing, Submission, TestSta
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import CommentError, comment_on_exercise, comments_by_exercise
 from grader.people.invites import reissue_invite
+from grader.people.mail import MailError, can_send, send_invites
 from grader.progress.snapshot import snapshot
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
-from web.context import db_session, services, today
+from web.context import db_session, services, settings, today
 from web.forms import CommentForm, LearnerForm, LearnersCsvForm, filled, flash_errors
 from web.i18n import show_in_zone, translate
 
@@ -83,7 +84,7 @@ def new_invite(cohort_id: int, user_id: int) -> ResponseReturnValue:
         abort(404)
     token = reissue_invite(db_session(), person)
     db_session().commit()
-    _flash_invites([(person, token)])
+    _flash_invites([(person, token)], failed="error")  # this page shows every category above its content
     flash(gettext("Any earlier link of theirs no longer works. With this one they choose a new password."))
     return redirect(url_for(".learner", cohort_id=cohort_id, user_id=user_id) + "#account")
 
@@ -189,18 +190,46 @@ def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
     return diffs
 
 
-def _flash_invites(added: Iterable[tuple[User, str | None]]) -> None:
-    """Show each new learner's invite link once; people who had an account already get none."""
-    for user, token in added:
-        if token:
-            link = url_for("auth.accept_invite", token=token, _external=True)
-            message = gettext(
-                "Invite link for %(name)s (%(email)s), shown once: %(link)s",
-                name=user.name,
-                email=user.email,
-                link=link,
-            )
-            flash(message, "invite")
+def _flash_invites(added: Iterable[tuple[User, str | None]], failed: str = "people-error") -> None:
+    """Show each new learner's invite link once, and email it when a mail server is set; others get none.
+
+    Called after the commit: a link that was emailed must exist.
+    """
+    invited = [(user, url_for("auth.accept_invite", token=token, _external=True)) for user, token in added if token]
+    for user, link in invited:
+        message = gettext(
+            "Invite link for %(name)s (%(email)s), shown once: %(link)s",
+            name=user.name,
+            email=user.email,
+            link=link,
+        )
+        flash(message, "invite")
+    if invited and can_send(settings()):
+        _flash_sent(invited, send_invites(settings(), invited), failed)
+
+
+def _flash_sent(invited: list[tuple[User, str]], problems: list[MailError | None], failed: str) -> None:
+    """Say who got their link by email; the links stay shown, so a learner whose email failed still gets one."""
+    sent = [user.email for (user, _link), problem in zip(invited, problems, strict=True) if problem is None]
+    if sent:
+        message = ngettext(
+            "Link sent by email to %(emails)s.", "Links sent by email to %(emails)s.", len(sent), emails=", ".join(sent)
+        )
+        flash(message, "people")
+    # One line per reason: a mail server that is down is one problem, not one per learner.
+    unsent: dict[str, list[str]] = {}
+    for (user, _link), problem in zip(invited, problems, strict=True):
+        if problem is not None:
+            unsent.setdefault(translate(problem.reason), []).append(user.email)
+    for reason, emails in unsent.items():
+        message = ngettext(
+            "Not sent by email to %(emails)s: %(reason)s Give them the link shown here yourself.",
+            "Not sent by email to %(emails)s: %(reason)s Give them the links shown here yourself.",
+            len(emails),
+            emails=", ".join(emails),
+            reason=reason,
+        )
+        flash(message, failed)
 
 
 def _confirm(added: Iterable[tuple[User, str | None]], before: set[int]) -> None:
