@@ -153,3 +153,30 @@ def test_a_coach_enrols_twenty_from_a_belgian_excel_file_copies_a_link_and_reiss
     learner.wait_for_url(lambda url: "/invite/" not in url)
     assert "Your password is saved" in learner.inner_text("main")
     context.close()
+
+
+def test_a_coach_fixes_a_wrongly_entered_first_day_and_sees_every_learner(live_server, browser, app):
+    from tests.browsing import new_context
+
+    coach = make_user(app, role="coach", name="Coach Ada")
+    learners = [make_user(app, name=name) for name in ("Ines", "Jonas", "Karim")]
+    today = date.today()
+    cohort = make_cohort(app, coach, start=today + timedelta(days=35), learners=learners, name="Brussels sprint")
+    record_submission(app, learners[0], "hello-name", datetime.now() - timedelta(minutes=5))
+    page = new_context(browser, live_server, app, coach, viewport={"width": 1200, "height": 900}).new_page()
+    page.goto(f"{live_server}/coach/cohorts/{cohort.id}")
+    assert "nothing to show yet" in page.inner_text("main")
+    sunday = today - timedelta(days=(today.weekday() + 1) % 7 or 7)  # the last Sunday: not a working day
+    monday = sunday + timedelta(days=1)
+    page.fill("#calendar input[name=start_date]", sunday.isoformat())
+    page.click("text=Save the calendar")
+    refusal = page.locator("p.flash.error").inner_text()
+    assert "is not one of the working days" in refusal and "Nothing was changed" in refusal
+    page.fill("#calendar input[name=start_date]", monday.isoformat())
+    page.click("text=Save the calendar")
+    assert "The sprint now runs from" in page.inner_text("main")
+    page.wait_for_selector("canvas#cohort-chart[data-drawn=true]")
+    drawn = dict(datasets(page, "cohort-chart"))
+    for learner in learners:
+        assert drawn[learner.name] > 0, f"{learner.name} is not drawn after the first day was fixed"
+    page.screenshot(path=str(ARTIFACTS / "calendar-fixed.png"))
