@@ -1,10 +1,12 @@
 """Time the cohort, learner and statistics pages on a large cohort, next to a trivial page measured in the same run.
 
 Usage: .venv/bin/python benchmarks/progress.py [--learners 300] [--exercises 60] [--submissions 50000] [--requests 40]
-It builds a throwaway SQLite database, then requests each page through the Flask app in this
-process (server time, no network) and prints the median and 95th percentile of each: once as
-pages are read again and again ("cached"), and once with a verdict stored before every request
-("after a verdict"), as in a busy day when every verdict makes the cohort's cached picture stale.
+       [--database-url postgresql+psycopg://user:password@host/empty_database]
+It builds a throwaway SQLite database (or fills the empty database given), then requests each
+page through the Flask app in this process (server time, no network) and prints the median and
+95th percentile of each: once as pages are read again and again ("cached"), and once with a
+verdict stored before every request ("after a verdict"), as in a busy day when every verdict
+makes the cohort's cached picture stale.
 """
 
 import argparse
@@ -173,9 +175,11 @@ def main() -> None:
     parser.add_argument("--exercises", type=int, default=60)
     parser.add_argument("--submissions", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--database-url", help="an empty database to fill instead of a throwaway SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings({"AUTOGRADER_DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}"})
+        url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        settings = load_settings({"AUTOGRADER_DATABASE_URL": url})
         services = Services.build(settings)
         services.prepare_database()
         app = create_app({"SERVICES": services, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
@@ -183,7 +187,7 @@ def main() -> None:
         cohort_id, learner_id, coach_email = build(app, args.learners, args.exercises, args.submissions)
         print(
             f"built {args.learners} learners, {args.exercises} exercises, {args.submissions} submissions "
-            f"in {time.perf_counter() - started:.1f} s (SQLite)"
+            f"in {time.perf_counter() - started:.1f} s ({services.engine.dialect.name})"
         )
         print(line("baseline: login page (trivial)", timed(app.test_client(), "/login", args.requests)))
         client = app.test_client()

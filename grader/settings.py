@@ -79,6 +79,10 @@ class Settings:
     https: bool = False
     """The site is reached over HTTPS (behind a TLS proxy): cookies travel only over HTTPS (AUTOGRADER_HTTPS)."""
 
+    site_url: str = ""
+    """Scheme and host of the site as learners reach it, e.g. https://grader.example.org: invite links start with
+    it. Empty: the address the coach's request came to, which a proxy may hide (AUTOGRADER_SITE_URL)."""
+
     smtp_host: str = ""
     """Mail server that also emails invite links to learners; empty sends no email (AUTOGRADER_SMTP_HOST)."""
 
@@ -126,6 +130,9 @@ MOST = {"invite_days": MAX_INVITE_DAYS, "smtp_port": MAX_PORT}
 ADDRESS_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 """What the address part of AUTOGRADER_MAIL_FROM must look like: a mail server refuses anything else anyway."""
 
+SITE_URL_PATTERN = re.compile(r"^https?://[^\s/?#@]+/?$")
+"""What AUTOGRADER_SITE_URL must look like: a scheme and a host (with its port); no path, query or space."""
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 """How a yes-or-no setting may be written."""
@@ -154,6 +161,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             raise SettingsError(f"{PREFIX}{name.upper()} must be at most {most}, not '{value}'")
     settings = Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
     _check_mail(settings)
+    if settings.site_url and not SITE_URL_PATTERN.match(settings.site_url):
+        raise SettingsError(
+            f"{PREFIX}SITE_URL must be a scheme and host such as https://grader.example.org, not '{settings.site_url}'"
+        )
     return settings
 
 

@@ -1,5 +1,6 @@
 """The coach's pages: cohorts, enrolment by form, CSV and invite, the cohort page, a learner's work, exports."""
 
+import html
 import re
 from datetime import date, datetime, timedelta
 
@@ -210,6 +211,18 @@ def test_the_command_line_makes_a_new_link(app):
     assert app.test_client().post(link, data={"password": "a good password"}).status_code == 302
     unknown = CliRunner().invoke(cli, ["users", "invite", "nobody@example.org", "--site", "http://localhost"])
     assert unknown.exit_code == 1 and "no user with email nobody@example.org" in unknown.output
+    nowhere = CliRunner().invoke(cli, ["users", "invite", "fay@example.org"])
+    assert nowhere.exit_code == 1 and "give --site https://" in nowhere.output
+
+
+def test_invite_links_start_with_the_site_url_when_one_is_set(app_with):
+    app = app_with(AUTOGRADER_SITE_URL="https://grader.example.org")
+    coach, client = coach_client(app)
+    cohort = make_cohort(app, coach, start=MONDAY)
+    page = client.post(
+        f"/coach/cohorts/{cohort.id}/learners", data={"name": "Fay", "email": "fay@example.org"}, follow_redirects=True
+    ).text
+    assert re.search(r'data-copy="https://grader\.example\.org/invite/[\w-]+"', page), "the link names the site"
 
 
 def test_csv_enrols_everyone_or_nobody(app):
@@ -431,16 +444,63 @@ def test_the_plan_can_move_an_exercise_and_refuses_garbage(app):
     assert count(app, PlanEntry) == 0
 
 
+def shown_signals(page: str, cohort_id: int, user_id: int) -> list[tuple[str, str]]:
+    """The (kind, evidence) pairs the page's 'Mark as seen' form of this learner sends."""
+    form = page.split(f'action="/coach/cohorts/{cohort_id}/learners/{user_id}/seen"', 1)[1].split("</form>", 1)[0]
+    pairs = re.findall(r'name="kind" value="([^"]*)"><input type="hidden" name="evidence" value="([^"]*)"', form)
+    return [(html.unescape(kind), html.unescape(evidence)) for kind, evidence in pairs]
+
+
 def test_a_coach_marks_a_learner_as_seen_and_the_list_says_so(app):
     coach, client = coach_client(app)
     amina = make_user(app, name="Amina")
     cohort = make_cohort(app, coach, start=date.today() - timedelta(days=14), learners=[amina])
     page = client.get(f"/coach/cohorts/{cohort.id}").text
     assert "Needs attention (1)" in page and "Mark as seen" in page
+    shown = shown_signals(page, cohort.id, amina.id)
+    assert {kind for kind, _ in shown} == {"quiet", "behind"}
+    form = {"kind": [kind for kind, _ in shown], "evidence": [evidence for _, evidence in shown]}
     _, other = coach_client(app)
-    assert other.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen").status_code == 404
-    answer = client.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen")
+    assert other.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen", data=form).status_code == 404
+    answer = client.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen", data=form)
     assert answer.status_code == 302 and answer.location.endswith("#at-risk")
     page = client.get(f"/coach/cohorts/{cohort.id}").text
     assert "Needs attention (0)" in page and "Nobody needs attention right now." in page
-    assert "signals seen, quiet until something new happens" in page and "seen by" in page
+    assert "2 signals seen, quiet until something new happens" in page and "seen by" in page
+
+
+def test_a_signal_that_came_after_the_page_was_drawn_stays_new(app):
+    coach, client = coach_client(app)
+    amina = make_user(app, name="Amina")
+    cohort = make_cohort(app, coach, start=date.today() - timedelta(days=14), learners=[amina])
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    shown = [pair for pair in shown_signals(page, cohort.id, amina.id) if pair[0] == "quiet"]  # drawn: quiet only
+    form = {"kind": [kind for kind, _ in shown], "evidence": [evidence for _, evidence in shown]}
+    client.post(f"/coach/cohorts/{cohort.id}/learners/{amina.id}/seen", data=form)
+    page = client.get(f"/coach/cohorts/{cohort.id}").text
+    assert "Needs attention (1)" in page and "Behind the plan by" in page.split('id="at-risk"')[1].split("<details")[0]
+
+
+def test_every_change_to_what_the_cohort_page_shows_reaches_it_at_once(app):
+    coach, client = coach_client(app)
+    amina = make_user(app, name="Amina")
+    cohort = make_cohort(app, coach, start=date.today() - timedelta(days=14), learners=[amina])
+    page = lambda: client.get(f"/coach/cohorts/{cohort.id}").text  # noqa: E731  # read through the page's cache
+    assert 'class="none" title="not started"' in page() and "Needs attention (1)" in page()
+    record_submission(app, amina, "hello-name", datetime.now())  # a verdict stored by the worker
+    assert 'title="solved in 1 attempt">✓</td>' in page()
+    client.post(f"/coach/cohorts/{cohort.id}/learners", data={"name": "Bo", "email": "bo@example.org"})
+    assert ">Bo</a></th>" in page()
+    thresholds = {"inactive_days": 2, "stuck_attempts": 4, "stuck_minutes": 30, "behind_points": 1000}
+    client.post(f"/coach/cohorts/{cohort.id}/settings", data=thresholds | {"time_zone": "Europe/Brussels"})
+    assert "Behind the plan" not in page()
+    with sessions(app)() as session:
+        hello = session.scalar(select(Exercise.id).where(Exercise.slug == "hello-name"))
+    client.post(f"/coach/cohorts/{cohort.id}/plan", data={f"due-{hello}": "12"})
+    assert "(due day 12)" in page()
+    client.post(f"/coach/cohorts/{cohort.id}/settings", data=thresholds | {"time_zone": "Asia/Tokyo"})
+    client.post(
+        f"/coach/cohorts/{cohort.id}/calendar",
+        data={"name": "Renamed sprint", "start_date": cohort.start_date.isoformat(), "working_days": [1, 2, 3, 4, 5]},
+    )
+    assert "<h1>Renamed sprint</h1>" in page()

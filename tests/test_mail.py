@@ -19,6 +19,7 @@ from tests.factories import free_port, login, make_cohort, make_user, multipart,
 LINK = "https://grader.example.org/invite/abc123"
 MONDAY = date(2026, 11, 2)
 
+
 def learner(email: str = "dana@example.org", language: str | None = None) -> User:
     return User(email=email, name="Dana De Smet", role=Role.LEARNER, language=language)
 
@@ -61,7 +62,7 @@ def test_starttls_is_never_skipped_and_tls_is_not_plain(mail_server):
     starttls = load_settings(mail_server.settings(AUTOGRADER_SMTP_SECURITY="starttls"))
     assert failure(starttls) == (
         f"The mail server 127.0.0.1:{mail_server.port} does not offer STARTTLS. "
-        "Set AUTOGRADER_SMTP_SECURITY to tls or none, as it expects."
+        "Ask whoever runs the site to set AUTOGRADER_SMTP_SECURITY to tls or none, as it expects."
     )
     tls = load_settings(mail_server.settings(AUTOGRADER_SMTP_SECURITY="tls"))
     assert failure(tls).startswith(f"The secure connection to 127.0.0.1:{mail_server.port} failed (")

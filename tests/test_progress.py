@@ -3,9 +3,11 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from grader.grading.lifecycle import refresh_read_models, regrade_all
 from grader.messages import say
-from grader.models import Cohort
+from grader.models import Cohort, Status, Submission
 from grader.people.calendar import sprint_day, working_days_between
 from grader.progress.home import learner_home
 from grader.progress.reviews import mark_seen
@@ -218,8 +220,9 @@ def mark(app, cohort_id, learner, today):
     """A coach marks the learner's signals as they are today as seen."""
     with sessions(app).begin() as session:
         cohort = session.get(Cohort, cohort_id)
-        coach = cohort.coaches[0]
-        mark_seen(session, cohort, learner.id, snapshot(session, cohort, today).signals, coach)
+        found = snapshot(session, cohort, today).signals
+        shown = [(signal.kind, signal.evidence) for signal in found if signal.user_id == learner.id]
+        mark_seen(session, cohort, learner.id, found, shown, cohort.coaches[0])
 
 
 def shown(app, cohort_id, today):
@@ -262,6 +265,32 @@ def test_a_learner_behind_marked_seen_is_heard_of_again_when_further_behind(app,
     days = [thursday + timedelta(days=n) for n in range(1, 30)]
     further = next(day for day in days if planned(app, cohort.id, day) // 30 > planned(app, cohort.id, thursday) // 30)
     assert ("Chloé", "behind") in shown(app, cohort.id, further)  # another 30 points (the threshold) behind
+    assert ("Chloé", "behind") not in shown(app, cohort.id, thursday)  # the gap she was seen at: still seen
+
+
+def test_a_seen_gap_that_shrinks_stays_seen(app, people):
+    _, (_, _, chloe), cohort = people
+    later = MONDAY + timedelta(days=10)
+    gap = planned(app, cohort.id, later)
+    assert gap > 60  # two thresholds and more behind
+    mark(app, cohort.id, chloe, later)
+    record_submission(app, chloe, "hello-name", at(later - timedelta(days=1)))  # she catches up a little
+    assert ("Chloé", "behind") not in shown(app, cohort.id, later)
+
+
+def test_a_regrade_on_its_way_keeps_the_matrix_and_statistics(app, people):
+    _, (amina, _, _), cohort = people
+    for hour in (9, 10, 11):
+        record_submission(app, amina, "hello-name", at(MONDAY, hour), "failed")
+    last = record_submission(app, amina, "hello-name", at(MONDAY, 12))
+    with sessions(app).begin() as session:
+        exercise = session.get(Submission, last).exercise
+        regrade_all(session, exercise)  # every submission waits for its new verdict, the first comes back
+        first = session.scalar(select(Submission).where(Submission.exercise_id == exercise.id).order_by(Submission.id))
+        first.status = Status.GRADED
+        refresh_read_models(session, amina.id, exercise.id)
+    cell = take(app, cohort.id, MONDAY).matrix[(amina.id, exercise.id)]
+    assert cell == (4, True, 10.0)  # solved in 4 attempts, as before the regrade
 
 
 def planned(app, cohort_id, today):

@@ -106,3 +106,10 @@ def test_mail_settings_are_off_by_default_and_read_when_given():
 def test_mail_settings_that_cannot_work_are_named(variables, problem):
     with pytest.raises(SettingsError, match=re.escape(problem)):
         load_settings(variables)
+
+
+@pytest.mark.parametrize("address", ["grader.example.org", "ftp://grader.example.org", "https://x.org/a?b", "https://"])
+def test_a_site_url_that_is_not_a_scheme_and_host_is_named(address):
+    with pytest.raises(SettingsError, match=re.escape("AUTOGRADER_SITE_URL must be a scheme and host such as")):
+        load_settings({"AUTOGRADER_SITE_URL": address})
+    assert load_settings({"AUTOGRADER_SITE_URL": "https://grader.example.org:8443/"}).site_url

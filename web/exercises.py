@@ -56,13 +56,7 @@ def show(slug: str) -> ResponseReturnValue:
     code = dict(exercise.starter)
     if history:
         code.update({name: text for name, text in history[0].files.items() if name in code})
-    comments = comments_by_exercise(db_session(), current_user).get(exercise.id, [])
-    new = mark_read(comments)  # opened now: the home page stops pointing to them
-    if new:
-        db_session().commit()
-    return render_template(
-        "exercises/show.html", exercise=exercise, code=code, history=history, comments=comments, new_comments=new
-    )
+    return _exercise_page(exercise, code, history)
 
 
 @bp.post("/exercises/<slug>/submissions")
@@ -76,8 +70,7 @@ def create_submission(slug: str) -> ResponseReturnValue:
     except SubmissionRejected as rejected:
         flash(translate(rejected.message), "error")
         code = {name: _as_text(files.get(name, "")) for name in exercise.files}
-        page = render_template("exercises/show.html", exercise=exercise, code=code, history=_history(exercise))
-        return page, rejected.http_status
+        return _exercise_page(exercise, code, _history(exercise)), rejected.http_status
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
@@ -91,6 +84,17 @@ def submit_as(user: User, exercise: Exercise, files: Mapping[str, str | bytes]) 
         files=files,
         max_file_bytes=settings().max_file_bytes,
         per_minute=settings().submissions_per_minute,
+    )
+
+
+def _exercise_page(exercise: Exercise, code: Mapping[str, str], history: Sequence[Submission]) -> str:
+    """The exercise's page with the coach's comments on the learner's work, which count as read once shown."""
+    comments = comments_by_exercise(db_session(), current_user).get(exercise.id, [])
+    new = mark_read(comments)  # opened now: the home page stops pointing to them
+    if new:
+        db_session().commit()
+    return render_template(
+        "exercises/show.html", exercise=exercise, code=code, history=history, comments=comments, new_comments=new
     )
 
 

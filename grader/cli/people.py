@@ -32,11 +32,16 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 @users_group.command("invite")
 @click.argument("email")
-@click.option("--site", required=True, help="The site's address as learners reach it, e.g. https://grader.example.org")
-def invite_command(email: str, site: str) -> None:
+@click.option("--site", help="The site's address as learners reach it, e.g. https://grader.example.org")
+def invite_command(email: str, site: str | None) -> None:
     """Print a new one-time link for a lost link or password (emailed too with a mail server); old ones stop working."""
     services().prepare_database()
     settings = services().settings
+    site = site or settings.site_url
+    if not site:
+        raise click.ClickException(
+            "give --site https://… (the site's address as learners reach it) or set AUTOGRADER_SITE_URL"
+        )
     with services().sessions.begin() as session:
         user = find_user(session, email)
         if user is None:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from grader.models import ScoreGain, Status, Submission
+from grader.models import ScoreGain, Submission
 from grader.people.calendar import local_date, time_zone_of
 
 
@@ -18,8 +18,7 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
         .where(
             Submission.user_id == user_id,
             Submission.exercise_id == exercise_id,
-            Submission.status == Status.GRADED,
-            Submission.score.is_not(None),
+            Submission.score.is_not(None),  # a submission waiting for its regrade keeps its last score meanwhile
         )
         .order_by(Submission.created_at)
     ).all()

@@ -85,9 +85,9 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
 
 def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> None:
     """Bring the progress read models of one learner on one exercise in step with its graded submissions."""
+    touch_cohorts_of(session, [user_id])  # first, as a coach's change does: both lock the cohort before the rest
     rebuild_gains(session, user_id, exercise_id)
     rebuild_standing(session, user_id, exercise_id)
-    touch_cohorts_of(session, [user_id])
 
 
 def give_up(submission: Submission, reason: str) -> None:

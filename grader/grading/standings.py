@@ -13,7 +13,6 @@ from grader.models import (
     Enrollment,
     Outcome,
     Standing,
-    Status,
     Submission,
     TestFailures,
     TestResult,
@@ -65,7 +64,8 @@ def _standings(session: Session, which: ColumnElement[bool]) -> list[tuple[dict,
             Submission.feedback,
             Submission.notice,
         )
-        .where(which, Submission.status == Status.GRADED, Submission.outcome != Outcome.INFRASTRUCTURE)
+        # A submission waiting for its regrade keeps its last outcome and counts until the new one comes.
+        .where(which, Submission.outcome.is_not(None), Submission.outcome != Outcome.INFRASTRUCTURE)
         .order_by(Submission.created_at, Submission.id)
     ).all()
     by_pair: dict[tuple[int, int], list] = defaultdict(list)
@@ -75,7 +75,9 @@ def _standings(session: Session, which: ColumnElement[bool]) -> list[tuple[dict,
     for submission_id, name, description in session.execute(
         select(TestResult.submission_id, TestResult.name, TestResult.description)
         .join(Submission, Submission.id == TestResult.submission_id)
-        .where(which, TestResult.status.in_((TestStatus.FAILED, TestStatus.ERROR)))
+        # Only where the tests ran to a verdict: older verdicts marked tests failed when the code did not load.
+        .where(which, Submission.outcome == Outcome.FAILED)
+        .where(TestResult.status.in_((TestStatus.FAILED, TestStatus.ERROR)))
     ):
         failed[submission_id].append((description or name)[:300])  # as long as the column
     return [_standing(pair, rows, failed) for pair, rows in by_pair.items()]
@@ -110,6 +112,12 @@ def touch_cohorts_of(session: Session, user_ids: Collection[int]) -> None:
     """Mark the cohorts of these learners as changed, so cached pictures of them are not shown again."""
     cohorts = select(Enrollment.cohort_id).where(Enrollment.user_id.in_(user_ids))
     session.execute(update(Cohort).where(Cohort.id.in_(cohorts)).values(generation=Cohort.generation + 1))
+
+
+def move_on(cohort: Cohort) -> None:
+    """Move the cohort's generation on in the database itself: never from a number read earlier, which a worker
+    storing a verdict meanwhile would make the same as an older picture's."""
+    cohort.generation = Cohort.generation + 1  # an SQL expression, run at flush
 
 
 def touch_cohort(session: Session, cohort_id: int | None = None) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.grading.gains import rebuild_all_gains
+from grader.grading.standings import move_on, touch_cohort, touch_cohorts_of
 from grader.messages import Message, Refusal, say, say_plural
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, PlanEntry, Role, Submission, User
 from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
@@ -107,10 +108,9 @@ def set_calendar(
     _check_calendar(name, start_date, days, first_day=(start_date, days) != (cohort.start_date, cohort.working_days))
     starts_elsewhere = start_date != cohort.start_date
     cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, days
-    cohort.generation += 1
+    touch_cohort(session, cohort.id)
     if starts_elsewhere:  # which cohort is a learner's latest, and so the zone their points per day count in
-        session.flush()
-        rebuild_all_gains(session, [learner.id for learner in cohort.learners])
+        _recount(session, [learner.id for learner in cohort.learners])
     length = sprint_length(cohort)
     changes = [
         say_plural(
@@ -211,10 +211,9 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
-        cohort.generation += 1
+        touch_cohort(session, cohort.id)
         if token is None:  # someone with work already: their points per day follow this cohort's zone now
-            session.flush()
-            rebuild_all_gains(session, [user.id])
+            _recount(session, [user.id])
     return user, token
 
 
@@ -318,6 +317,13 @@ def _header_and_separator(text: str) -> tuple[int, str, str]:
     return skipped, (fitting or [max(readings, key=lambda mark: len(readings[mark]))])[0], text
 
 
+def _recount(session: Session, user_ids: list[int]) -> None:
+    """Count these learners' points per day again (their zone changed), in every cohort they are in."""
+    session.flush()
+    rebuild_all_gains(session, user_ids)
+    touch_cohorts_of(session, user_ids)
+
+
 def is_time_zone(name: str) -> bool:
     """Whether name is an IANA time zone this machine knows, such as Europe/Brussels."""
     # Both libraries must know it: zoneinfo counts days, Babel (through pytz) writes times.
@@ -347,9 +353,8 @@ def set_time_zone(session: Session, cohort: Cohort, name: str) -> None:
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
     if name != cohort.time_zone:
         cohort.time_zone = name
-        cohort.generation += 1
-        session.flush()
-        rebuild_all_gains(session, [user.id for user in cohort.learners])
+        touch_cohort(session, cohort.id)
+        _recount(session, [user.id for user in cohort.learners])
 
 
 def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
@@ -367,4 +372,4 @@ def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
             )
     for name in THRESHOLDS:
         setattr(cohort, name, values.get(name, getattr(cohort, name)))
-    cohort.generation += 1
+    move_on(cohort)

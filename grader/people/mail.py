@@ -136,7 +136,7 @@ def _connected(settings: Settings) -> Iterator[smtplib.SMTP]:
                 raise MailError(
                     say(
                         "The mail server %(server)s does not offer STARTTLS. "
-                        "Set AUTOGRADER_SMTP_SECURITY to tls or none, as it expects.",
+                        "Ask whoever runs the site to set AUTOGRADER_SMTP_SECURITY to tls or none, as it expects.",
                         server=server,
                     )
                 )
@@ -147,7 +147,7 @@ def _connected(settings: Settings) -> Iterator[smtplib.SMTP]:
                 raise MailError(
                     say(
                         "The mail server %(server)s does not offer a login here. "
-                        "Leave AUTOGRADER_SMTP_USER empty, or use TLS.",
+                        "Ask whoever runs the site to leave AUTOGRADER_SMTP_USER empty, or to use TLS.",
                         server=server,
                     )
                 )

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grader.grading.standings import move_on
 from grader.messages import say
 from grader.models import Cohort, Exercise, PlanEntry
 from grader.people.calendar import default_due_day, sprint_length
@@ -22,7 +23,7 @@ def save_plan(session: Session, cohort: Cohort, changes: Mapping[int, int | None
     existing = {
         entry.exercise_id: entry for entry in session.scalars(select(PlanEntry).where(PlanEntry.cohort_id == cohort.id))
     }
-    cohort.generation += 1
+    move_on(cohort)
     for exercise_id, day in changes.items():
         entry = existing.get(exercise_id)
         if day is None:

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.models import Cohort, Standing
@@ -13,6 +13,7 @@ class Cell(NamedTuple):
     """One learner on one exercise."""
 
     attempts: int
+    """Attempts until solved, or so far while not solved."""
     solved: bool
     best: float | None
 
@@ -22,7 +23,7 @@ def matrix(session: Session, cohort: Cohort) -> dict[tuple[int, int], Cell]:
     query = select(
         Standing.user_id,
         Standing.exercise_id,
-        Standing.attempts,
+        func.coalesce(Standing.attempts_to_solve, Standing.attempts),  # solved: in how many attempts
         Standing.solved_at.is_not(None),
         Standing.best_score,
     ).where(Standing.user_id.in_(members(cohort)))

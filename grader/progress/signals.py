@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from grader.grading.standings import said_of
 from grader.messages import Message, say, say_plural
-from grader.models import Cohort, Exercise, Outcome, Standing, Status, Submission, User
+from grader.models import Cohort, Exercise, Outcome, Standing, Submission, User
 from grader.people.calendar import working_days_between
 from grader.progress.curves import CohortProgress
 from grader.progress.queries import as_date, members
@@ -61,11 +61,12 @@ def signals(
     found: list[Signal] = []
     if progress.today <= 0:
         return found  # the sprint has not started
+    # Any submission counts, graded or not: a learner whose runs failed on our side has not gone quiet.
     last_seen = dict(
         session.execute(
-            select(Standing.user_id, func.max(Standing.last_at))
-            .where(Standing.user_id.in_(members(cohort)))
-            .group_by(Standing.user_id)
+            select(Submission.user_id, func.max(Submission.created_at))
+            .where(Submission.user_id.in_(members(cohort)))
+            .group_by(Submission.user_id)
         ).all()
     )
     for user in learners:
@@ -156,7 +157,7 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
         )
         .where(Submission.user_id.in_({user for user, _ in candidates}))
         .where(Submission.exercise_id.in_({exercise for _, exercise in candidates}))
-        .where(Submission.created_at >= since, Submission.status == Status.GRADED)
+        .where(Submission.created_at >= since, Submission.outcome.is_not(None))  # graded, or its regrade on its way
         .where(Submission.outcome != Outcome.INFRASTRUCTURE)  # our failures are not the learner's
         .subquery()
     )
@@ -177,8 +178,10 @@ def _stuck(session: Session, cohort: Cohort, names: dict[int, str], today: date)
         title = titles.get(exercise_id, "an exercise")
         errors = {error for _, error in attempts}
         span = (max(a[0] for a in attempts) - min(a[0] for a in attempts)).total_seconds() / 60
-        # Heard of again when stuck on another exercise or with another error, not at every new attempt.
-        evidence = f"{exercise_id}:{next(iter(errors)) if len(errors) == 1 else ''}"[:200]
+        # Heard of again when stuck on another exercise, with another error or on another day, not at every attempt.
+        began = min(a[0] for a in attempts)
+        evidence = f"{exercise_id}:{as_date(began, cohort.time_zone)}:{next(iter(errors)) if len(errors) == 1 else ''}"
+        evidence = evidence[:200]
         if len(errors) == 1 and next(iter(errors)):
             found.append(
                 Signal(

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -177,7 +177,7 @@ def statistics(cohort_id: int) -> ResponseReturnValue:
 
     # Cached by exercise id; each row gets this request's exercise, never one of an earlier database session.
     cached = services().progress_cache.get(key, compute)
-    stats = [replace(cached[exercise.id], exercise=exercise) for exercise in exercises]
+    stats = [replace(cached.get(exercise.id) or ExerciseStats(exercise), exercise=exercise) for exercise in exercises]
     return render_template("coach/statistics.html", cohort=found, stats=stats, due=due, learner_count=len(learners))
 
 
@@ -188,6 +188,8 @@ def mark_signals_seen(cohort_id: int, user_id: int) -> ResponseReturnValue:
     enrolled_or_404(cohort_id, user_id)
     session = db_session()
     data = snapshot(session, found, today(found.time_zone), with_matrix=False, cache=services().progress_cache)
-    if mark_seen(session, found, user_id, data.signals, current_user):
+    # Only what the coach's page showed: a signal that came after it was drawn stays new.
+    shown = list(zip(request.form.getlist("kind"), request.form.getlist("evidence"), strict=False))
+    if mark_seen(session, found, user_id, data.signals, shown, current_user):
         session.commit()
     return to_cohort(cohort_id, "at-risk")

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from grader.models import Exercise, Outcome, Role, Standing, Submission, TestStatus, User
@@ -15,6 +15,7 @@ from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, en
 from grader.people.comments import CommentError, comment_on_exercise, comments_by_exercise
 from grader.people.invites import reissue_invite
 from grader.people.mail import MailError, can_send, send_invites
+from grader.progress.curves import Curve
 from grader.progress.snapshot import snapshot
 from web.charts import chart_data
 from web.coach import bp, cohort_or_404, enrolled_or_404, to_cohort
@@ -22,8 +23,8 @@ from web.context import db_session, services, settings, today
 from web.forms import CommentForm, LearnerForm, LearnersCsvForm, filled, flash_errors
 from web.i18n import show_in_zone, translate
 
-TIMELINE_LENGTH = 200
-"""Most recent submissions shown on a learner's page."""
+SHOWN_PER_EXERCISE = 20
+"""Most recent submissions of each exercise shown on a learner's page."""
 
 FAILING = (TestStatus.FAILED, TestStatus.ERROR)
 """Results of tests that ran and did not pass."""
@@ -97,17 +98,33 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
     session = db_session()
     show_in_zone(found.time_zone)
     data = snapshot(session, found, today(found.time_zone), with_matrix=False, cache=services().progress_cache)
-    curve = next(c for c in data.progress.curves if c.user_id == user_id)
     person = session.get(User, user_id)
     if person is None:
         abort(404)
+    curve = next((c for c in data.progress.curves if c.user_id == user_id), Curve(user_id, person.name, []))
+    # The latest few of every exercise: each exercise keeps its card however much was done elsewhere since.
+    latest = (
+        select(
+            Submission.id,
+            func.row_number()
+            .over(partition_by=Submission.exercise_id, order_by=(Submission.created_at.desc(), Submission.id.desc()))
+            .label("rank"),
+        )
+        .where(Submission.user_id == user_id)
+        .subquery()
+    )
     submissions = session.scalars(
         select(Submission)
+        .join(latest, latest.c.id == Submission.id)
+        .where(latest.c.rank <= SHOWN_PER_EXERCISE)
         .options(selectinload(Submission.results), joinedload(Submission.exercise))  # two queries, not two per row
-        .where(Submission.user_id == user_id)
         .order_by(Submission.created_at.desc(), Submission.id.desc())
-        .limit(TIMELINE_LENGTH)
     ).all()
+    counts = session.execute(
+        select(Submission.exercise_id, func.count())
+        .where(Submission.user_id == user_id)
+        .group_by(Submission.exercise_id)
+    )
     standings = {
         standing.exercise_id: standing
         for standing in session.scalars(select(Standing).where(Standing.user_id == user_id))
@@ -117,6 +134,7 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
         cohort=found,
         person=person,
         work=_by_exercise(submissions),
+        counts={exercise_id: count for exercise_id, count in counts},
         standings=standings,
         comments=comments_by_exercise(session, person),
         diffs=_diffs(submissions),
@@ -190,12 +208,22 @@ def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
     return diffs
 
 
+def invite_link(token: str) -> str:
+    """The invite's address as learners reach the site: AUTOGRADER_SITE_URL when set, else this request's."""
+    site = settings().site_url.rstrip("/")
+    return (
+        f"{site}{url_for('auth.accept_invite', token=token)}"
+        if site
+        else url_for("auth.accept_invite", token=token, _external=True)
+    )
+
+
 def _flash_invites(added: Iterable[tuple[User, str | None]], failed: str = "people-error") -> None:
     """Show each new learner's invite link once, and email it when a mail server is set; others get none.
 
     Called after the commit: a link that was emailed must exist.
     """
-    invited = [(user, url_for("auth.accept_invite", token=token, _external=True)) for user, token in added if token]
+    invited = [(user, invite_link(token)) for user, token in added if token]
     for user, link in invited:
         message = gettext(
             "Invite link for %(name)s (%(email)s), shown once: %(link)s",
