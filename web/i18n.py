@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     """Let Flask-Babel pick each request's language and time zone, and give templates what the switcher needs."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     babel.init_app(app, locale_selector=choose_locale, timezone_selector=choose_time_zone)
-    app.jinja_env.filters.update(say=translate, decimalformat=format_decimal, percentformat=format_percent)
+    app.jinja_env.filters.update(say=translate, decimalformat=decimal_format, percentformat=format_percent)
     app.jinja_env.globals.update(
         title_of=title_of,
         statement_of=statement_of,
@@ -205,7 +205,23 @@ OUTCOME_LABELS: dict[str, Any] = {
 
 def outcome_label(outcome: str | None) -> str:
     """The outcome of a graded submission as a learner reads it, with a sign beside the colour."""
-    return str(OUTCOME_LABELS.get(outcome, outcome or "")) if outcome else ""
+    if not outcome:
+        return ""
+    return _once_per_request("outcomes", outcome, lambda: str(OUTCOME_LABELS.get(outcome, outcome)))
+
+
+def decimal_format(number: float | int) -> str:
+    """A number written the reader's way (a decimal comma in Dutch and French)."""
+    return _once_per_request("decimals", number, lambda: format_decimal(number))
+
+
+def _once_per_request(kind: str, key: object, make: Callable[[], str]) -> str:
+    """The text made once per request and kept: a coach's page writes the same scores and outcomes hundreds of times."""
+    kept: dict[object, str] = g.setdefault(f"i18n_{kind}", {})
+    text = kept.get(key)
+    if text is None:
+        text = kept[key] = make()
+    return text
 
 
 def notice_of(submission: Submission) -> str:

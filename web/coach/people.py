@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from grader.models import Exercise, Outcome, Role, Standing, Submission, TestStatus, User
+from grader.models import Exercise, Outcome, Role, Standing, Submission, TestResult, TestStatus, User
 from grader.people.cohorts import CohortError, CsvRejected, LineError, enrol, enrol_csv
 from grader.people.comments import CommentError, comment_on_exercise, comments_by_exercise
 from grader.people.invites import reissue_invite
@@ -117,7 +117,7 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
         select(Submission)
         .join(latest, latest.c.id == Submission.id)
         .where(latest.c.rank <= SHOWN_PER_EXERCISE)
-        .options(selectinload(Submission.results), joinedload(Submission.exercise))  # two queries, not two per row
+        .options(joinedload(Submission.exercise))
         .order_by(Submission.created_at.desc(), Submission.id.desc())
     ).all()
     counts = session.execute(
@@ -138,7 +138,7 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
         standings=standings,
         comments=comments_by_exercise(session, person),
         diffs=_diffs(submissions),
-        failing=_failing(submissions),
+        failing=_failing(session, submissions),
         signals=[signal for signal in data.signals if signal.user_id == user_id],
         chart=chart_data(data.progress, highlight=curve),
         comment_form=CommentForm(),
@@ -171,13 +171,17 @@ def comment(cohort_id: int, user_id: int, exercise_id: int) -> ResponseReturnVal
     return redirect(f"{page}#exercise-{exercise_id}", 303)
 
 
-def _failing(submissions: Sequence[Submission]) -> dict[int, list[str]]:
+def _failing(session: Session, submissions: Sequence[Submission]) -> dict[int, list[str]]:
     """Submission id → what its failed tests check, only where the tests ran (code that did not load ran none)."""
-    return {
-        submission.id: [result.description or result.name for result in submission.results if result.status in FAILING]
-        for submission in submissions
-        if submission.outcome == Outcome.FAILED
-    }
+    ran = [submission.id for submission in submissions if submission.outcome == Outcome.FAILED]
+    failing: dict[int, list[str]] = {}
+    for submission_id, name, description in session.execute(  # three small columns, not every result row
+        select(TestResult.submission_id, TestResult.name, TestResult.description)
+        .where(TestResult.submission_id.in_(ran), TestResult.status.in_(FAILING))
+        .order_by(TestResult.submission_id, TestResult.position)
+    ):
+        failing.setdefault(submission_id, []).append(description or name)
+    return failing
 
 
 def _by_exercise(submissions: Sequence[Submission]) -> list[tuple[Exercise, list[Submission]]]:
