@@ -15,6 +15,7 @@ from flask_babel import (
     format_decimal,
     format_percent,
     get_locale,
+    get_translations,
     gettext,
     lazy_gettext,
     ngettext,
@@ -55,6 +56,17 @@ def init_app(app: Flask) -> None:
     """Let Flask-Babel pick each request's language and time zone, and give templates what the switcher needs."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     babel.init_app(app, locale_selector=choose_locale, timezone_selector=choose_time_zone)
+    # As Flask-Babel installs them, but each text looked up once per request: a coach's page of sixty exercises
+    # asks for the same labels hundreds of times, and each lookup walks Flask's context.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda text: _once_per_request("gettext", text, lambda: get_translations().ugettext(text)),
+        ngettext=lambda singular, plural, n: _once_per_request(
+            "ngettext", (singular, plural, n), lambda: get_translations().ungettext(singular, plural, n)
+        ),
+        newstyle=True,
+        pgettext=lambda context, text: get_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: get_translations().unpgettext(context, singular, plural, n),
+    )
     app.jinja_env.filters.update(say=translate, decimalformat=decimal_format, percentformat=format_percent)
     app.jinja_env.globals.update(
         title_of=title_of,
