@@ -4,6 +4,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from rq.timeouts import JobTimeoutException
+
 from grader import services as process_services
 from grader.authoring.spec import limits_of
 from grader.grading import lifecycle
@@ -62,7 +64,8 @@ def grade(services: Services, submission_id: int, attempt: int) -> str:
         submission = lifecycle.running(session, submission_id, attempt)
         if submission is None:
             return "stale"
-        lifecycle.store_verdict(submission, verdict, version=job.version, seconds=raw.seconds)
+        if not lifecycle.store_verdict(submission, verdict, version=job.version, seconds=raw.seconds):
+            return "stale"  # a regrade or the reconciler moved it on since it was read: theirs to grade
     return "graded"
 
 
@@ -93,6 +96,8 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> RawRun:
         except SandboxUnavailable as error:
             failure = error
             log.warning("sandbox failed (try %d): %s", try_number + 1, error)
+        except JobTimeoutException:
+            raise  # RQ's own limit on the job: it ends the job, which the reconciler then tries again
         except Exception as error:  # a bug of ours must not leave the submission running forever
             failure = SandboxUnavailable(f"unexpected {type(error).__name__}: {error}")
             log.exception("grading failed (try %d)", try_number + 1)
@@ -106,8 +111,9 @@ def _retry_later(services: Services, submission_id: int, attempt: int, reason: s
         if submission is None:
             return "stale"
         if submission.tries >= lifecycle.MAX_TRIES:
-            lifecycle.give_up(submission, reason)
-            return "given up"
+            return "given up" if lifecycle.give_up(submission, reason) else "stale"
         next_attempt = lifecycle.new_attempt(submission, notice=lifecycle.REGRADING_NOTICE)
+    if next_attempt is None:
+        return "stale"
     enqueue_grading(services.queue, submission_id, next_attempt)
     return "requeued"

@@ -9,12 +9,14 @@
     queued or running ──give_up──▶ graded, outcome infrastructure (after MAX_TRIES tries of ours)
 
 Each new try gets a new attempt number, so a late result of an older attempt is never stored.
+Every change is one conditional UPDATE on the id, attempt and status the caller read, and says
+whether it changed the row: a regrade, a reconciler or a worker that moved it on first wins.
 Callers commit, then put the new attempts on the queue (grader/grading/queue.py).
 """
 
 import logging
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.orm import Session, object_session
 
 from grader.grading.gains import rebuild_gains
@@ -52,19 +54,40 @@ def running(session: Session, submission_id: int, attempt: int) -> Submission | 
     return submission
 
 
-def store_verdict(submission: Submission, verdict: Verdict, *, version: str | None, seconds: float | None) -> None:
-    """Record a verdict on the submission row, close it, and bring its progress up to date."""
-    submission.status = Status.GRADED
-    submission.outcome = verdict.outcome
-    submission.score = verdict.score()
-    submission.notice = verdict.notice.to_json() if verdict.notice else None
-    submission.feedback = verdict.feedback
-    submission.explanation = verdict.explanation
-    submission.exercise_version = version
-    submission.seconds = seconds
-    submission.graded_at = utcnow()
-    submission.results = [
+def store_verdict(submission: Submission, verdict: Verdict, *, version: str | None, seconds: float | None) -> bool:
+    """Record a verdict on the submission, close it, and bring its progress up to date; False if it was not ours.
+
+    One conditional UPDATE on the attempt and status the caller read: a regrade or a reconciler that
+    moved the submission on since (in another process) makes it change nothing, and nothing is stored.
+    """
+    session = object_session(submission)
+    assert session is not None, "a verdict is stored through the session that read the submission"
+    stored = _changed_one(
+        session,
+        update(Submission)
+        .where(
+            Submission.id == submission.id,
+            Submission.attempt == submission.attempt,
+            Submission.status == submission.status,
+        )
+        .values(
+            status=Status.GRADED,
+            outcome=verdict.outcome,
+            score=verdict.score(),
+            notice=verdict.notice.to_json() if verdict.notice else None,
+            feedback=verdict.feedback,
+            explanation=verdict.explanation,
+            exercise_version=version,
+            seconds=seconds,
+            graded_at=utcnow(),
+        ),
+    )
+    if not stored:
+        return False
+    session.execute(delete(TestResult).where(TestResult.submission_id == submission.id))  # a regrade's replace
+    session.add_all(
         TestResult(
+            submission_id=submission.id,
             position=position,
             name=test.name,
             description=test.description,
@@ -76,11 +99,11 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
             explanation=test.explanation,
         )
         for position, test in enumerate(verdict.tests)
-    ]
-    session = object_session(submission)
-    if session is not None:
-        session.flush()
-        refresh_read_models(session, submission.user_id, submission.exercise_id)
+    )
+    session.flush()
+    session.expire(submission, ["results"])
+    refresh_read_models(session, submission.user_id, submission.exercise_id)
+    return True
 
 
 def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> None:
@@ -90,21 +113,43 @@ def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> Non
     rebuild_standing(session, user_id, exercise_id)
 
 
-def give_up(submission: Submission, reason: str) -> None:
-    """Close a submission the grader could not run after every try, charging the learner nothing."""
-    log.warning("gave up on submission %d: %s", submission.id, reason)  # the reason is for staff, not the learner
+def give_up(submission: Submission, reason: str) -> bool:
+    """Close a submission the grader could not run after every try, charging the learner nothing; False if moved on."""
     verdict = infrastructure_failure(submission.exercise.manifest)
-    store_verdict(submission, verdict, version=None, seconds=None)
+    closed = store_verdict(submission, verdict, version=None, seconds=None)
+    if closed:
+        log.warning("gave up on submission %d: %s", submission.id, reason)  # the reason is for staff, not the learner
+    return closed
 
 
-def new_attempt(submission: Submission, *, notice: Message | None = None) -> int:
-    """Make the submission wait again as a new try (ours failed); return the attempt number to enqueue."""
-    submission.tries += 1
-    submission.attempt += 1
-    submission.status = Status.QUEUED
-    submission.started_at = None
+def new_attempt(submission: Submission, *, notice: Message | None = None) -> int | None:
+    """Make the submission wait again as a new try (ours failed); the attempt to enqueue, or None if moved on.
+
+    Conditional on the attempt and status the caller read, like store_verdict.
+    """
+    session = object_session(submission)
+    assert session is not None, "a new attempt is made through the session that read the submission"
+    values: dict[str, object] = {
+        "tries": Submission.tries + 1,
+        "attempt": Submission.attempt + 1,
+        "status": Status.QUEUED,
+        "started_at": None,
+    }
     if notice is not None:
-        submission.notice, submission.feedback = notice.to_json(), ""
+        values |= {"notice": notice.to_json(), "feedback": ""}
+    moved = _changed_one(
+        session,
+        update(Submission)
+        .where(
+            Submission.id == submission.id,
+            Submission.attempt == submission.attempt,
+            Submission.status == submission.status,
+        )
+        .values(values),
+    )
+    if not moved:
+        return None
+    session.refresh(submission, ["attempt", "tries", "status"])
     return submission.attempt
 
 

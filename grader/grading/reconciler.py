@@ -55,11 +55,12 @@ def reconcile(
         for submission in stuck:
             if submission.status == Status.QUEUED and _job_is_live(queue, submission):
                 continue
+            # Each change is conditional on what was read: a worker storing its verdict meanwhile wins.
             if submission.tries >= lifecycle.MAX_TRIES:
-                lifecycle.give_up(submission, f"{submission.tries} tries failed")
-                given_up.append(submission.id)
-            else:
-                requeued.append((submission.id, lifecycle.new_attempt(submission)))
+                if lifecycle.give_up(submission, f"{submission.tries} tries failed"):
+                    given_up.append(submission.id)
+            elif (attempt := lifecycle.new_attempt(submission)) is not None:
+                requeued.append((submission.id, attempt))
     # Enqueue after commit, so a worker that picks the job up finds the new attempt in the row.
     enqueue_all(queue, requeued)
     return Reconciled([submission_id for submission_id, _ in requeued], given_up)
