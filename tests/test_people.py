@@ -8,7 +8,7 @@ from grader.models import Cohort, Submission
 from grader.people.cohorts import THRESHOLDS, CohortError, create_cohort, enrol, set_thresholds
 from grader.people.comments import CommentError, add_comment
 from grader.people.plan import save_plan
-from tests.factories import make_cohort, make_user, record_submission, sessions
+from tests.factories import PASSWORD, make_cohort, make_user, record_submission, sessions
 
 
 def test_a_cohort_name_longer_than_its_column_is_refused(app):
@@ -52,3 +52,17 @@ def test_comments_must_have_words_and_an_end(app):
             with pytest.raises(CommentError, match="1 to 4000 characters"):
                 add_comment(session, submission, coach, text)
         assert add_comment(session, submission, coach, "  Well done.  ").text == "Well done."
+
+
+def test_an_unknown_email_costs_the_same_hashing_as_a_wrong_password(app, monkeypatch):
+    from grader.people import accounts
+
+    checked = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real_check(h, p))
+    known = make_user(app, name="Amina")
+    with sessions(app)() as session:
+        assert accounts.authenticate(session, "nobody@example.org", "a password") is None
+        assert accounts.authenticate(session, known.email, "a wrong password") is None
+        assert accounts.authenticate(session, known.email, PASSWORD) is not None
+    assert len(checked) == 3 and all(h.count("$") >= 2 for h in checked)  # a real hash each time, dummy or not

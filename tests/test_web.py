@@ -123,3 +123,16 @@ def test_a_learner_cannot_see_another_learners_submission(app, client):
     login(client, other)
     assert client.get(location).status_code == 404
     assert client.get(location + "/result").status_code == 404
+
+
+def test_after_login_only_a_path_of_this_site_is_followed_as_a_browser_reads_it(app):
+    amina = make_user(app, name="Amina")
+    tricks = ["/%09/evil.example", "/%0A/evil.example", "/%0D%0A//evil.example", "///evil.example", "/%5C/evil.example"]
+    for trick in tricks:
+        client = app.test_client()
+        answer = client.post(f"/login?next={trick}", data={"email": amina.email, "password": PASSWORD})
+        assert (answer.status_code, answer.headers["Location"]) == (302, "/"), trick
+    answer = app.test_client().post(
+        "/login?next=/exercises/hello-name", data={"email": amina.email, "password": PASSWORD}
+    )
+    assert answer.headers["Location"] == "/exercises/hello-name"

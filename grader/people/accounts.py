@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,11 +57,21 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user whose email and password these are, or None."""
+    """The user whose email and password these are, or None.
+
+    An unknown email, or an account whose password was never chosen, costs the same hashing as a
+    wrong password: how long the answer takes must not say which emails have accounts.
+    """
     user = find_user(session, email)
-    if user is None or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    real = user is not None and user.password_hash.count("$") >= 2  # werkzeug's method$salt$hash
+    matches = check_password_hash(user.password_hash if real and user else _dummy_hash(), password)
+    return user if real and matches else None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made once, checked when there is no real hash to check."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def create_token(session: Session, user: User) -> str:
