@@ -58,6 +58,10 @@ class Settings:
     submissions_per_minute: int = 10
     """Submissions one learner may send in a minute before being asked to wait (AUTOGRADER_SUBMISSIONS_PER_MINUTE)."""
 
+    submissions_in_flight: int = 2
+    """Submissions of one learner waiting or being graded at once; one more waits for a result
+    (AUTOGRADER_SUBMISSIONS_IN_FLIGHT, 1 or more): ten endless loops from one learner cannot hold every worker."""
+
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     """Grading workers `autograder run` starts: one per core unless set (AUTOGRADER_WORKERS, 1 or more)."""
 
@@ -121,6 +125,7 @@ LEAST = {
     "invite_days": 1,
     "smtp_port": 1,
     "smtp_timeout": 1,
+    "submissions_in_flight": 1,
 }
 """Smallest value of each whole-number setting that has one."""
 

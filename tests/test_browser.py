@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.models import User
-from tests.factories import PASSWORD, make_cohort, make_user, record_submission, sessions
+from tests.factories import PASSWORD, cohort_today, make_cohort, make_user, record_submission, sessions
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,7 @@ def test_on_day_one_every_learner_is_a_dot(live_server, browser, app):
 
     coach = make_user(app, role="coach")
     learners = [make_user(app, name=name) for name in ("Dina", "Emre", "Fleur")]
-    cohort = make_cohort(app, coach, start=date.today(), learners=learners, working_days=range(1, 8))
+    cohort = make_cohort(app, coach, start=cohort_today(), learners=learners, working_days=range(1, 8))
     record_submission(app, learners[0], "hello-name", datetime.now() - timedelta(minutes=1))
     page = new_context(browser, live_server, app, coach).new_page()
     page.goto(f"{live_server}/coach/cohorts/{cohort.id}")
@@ -160,7 +160,7 @@ def test_a_coach_fixes_a_wrongly_entered_first_day_and_sees_every_learner(live_s
 
     coach = make_user(app, role="coach", name="Coach Ada")
     learners = [make_user(app, name=name) for name in ("Ines", "Jonas", "Karim")]
-    today = date.today()
+    today = cohort_today()
     cohort = make_cohort(app, coach, start=today + timedelta(days=35), learners=learners, name="Brussels sprint")
     record_submission(app, learners[0], "hello-name", datetime.now() - timedelta(minutes=5))
     page = new_context(browser, live_server, app, coach, viewport={"width": 1200, "height": 900}).new_page()

@@ -88,7 +88,7 @@ def test_worker_killed_mid_grading(app, learner, drain_queue, docker_client):
 
 
 def test_redis_restarted_and_emptied_while_submissions_wait(app, learner, drain_queue, docker_client):
-    waiting = [submit(learner) for _ in range(3)]
+    waiting = [submit(learner) for _ in range(2)]  # as many as a learner may have waiting
     redis = services_of(app).queue.connection
     redis.flushdb()
     redis.shutdown(nosave=True)

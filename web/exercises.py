@@ -84,6 +84,7 @@ def submit_as(user: User, exercise: Exercise, files: Mapping[str, str | bytes]) 
         files=files,
         max_file_bytes=settings().max_file_bytes,
         per_minute=settings().submissions_per_minute,
+        in_flight=settings().submissions_in_flight,
     )
 
 

@@ -4,13 +4,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grader.grading import lifecycle
 from grader.grading.queue import enqueue_all, enqueue_grading
 from grader.messages import Message, Refusal, say, say_plural
-from grader.models import Exercise, Submission, User, utcnow
+from grader.models import Exercise, Status, Submission, User, utcnow
 
 
 class SubmissionRejected(Refusal):
@@ -64,8 +64,29 @@ def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_b
     return checked
 
 
-def check_pace(session: Session, learner: User, per_minute: int) -> None:
-    """Refuse a learner's submission when they have sent per_minute in the last minute."""
+def check_pace(session: Session, learner: User, per_minute: int, in_flight: int = 2) -> None:
+    """Refuse a learner's submission while in_flight of theirs wait or run, or when they sent per_minute in a minute.
+
+    Call it after lock_learner, in the transaction that stores the submission, so parallel
+    requests are counted one after the other.
+    """
+    waiting = (
+        session.scalar(
+            select(func.count()).where(
+                Submission.user_id == learner.id, Submission.status.in_((Status.QUEUED, Status.RUNNING))
+            )
+        )
+        or 0
+    )
+    if waiting >= in_flight:
+        raise SubmissionRejected(
+            say_plural(
+                "Your earlier submission is still being graded. Wait for its result, then submit again.",
+                "Your %(num)d earlier submissions are still being graded. Wait for a result, then submit again.",
+                waiting,
+            ),
+            429,
+        )
     since = utcnow() - timedelta(minutes=1)
     recent = (
         session.scalar(select(func.count()).where(Submission.user_id == learner.id, Submission.created_at > since)) or 0
@@ -83,6 +104,15 @@ def check_pace(session: Session, learner: User, per_minute: int) -> None:
         )
 
 
+def lock_learner(session: Session, learner: User) -> None:
+    """Hold the learner's row until this transaction ends, so their parallel submissions are checked in turn.
+
+    A write that changes nothing: PostgreSQL locks the row, SQLite takes its one write lock, and
+    either way a second request waits here and then counts the first one's submission.
+    """
+    session.execute(update(User).where(User.id == learner.id).values(id=User.id))
+
+
 def submit(
     session: Session,
     queue: Queue,
@@ -92,10 +122,12 @@ def submit(
     files: Mapping[str, str | bytes],
     max_file_bytes: int,
     per_minute: int,
+    in_flight: int = 2,
 ) -> Submission:
     """Store a checked submission, commit it, then queue its first grading attempt by id."""
     checked = check_files(exercise, files, max_file_bytes)
-    check_pace(session, learner, per_minute)
+    lock_learner(session, learner)
+    check_pace(session, learner, per_minute, in_flight)
     submission = Submission(
         user_id=learner.id,
         exercise_id=exercise.id,
