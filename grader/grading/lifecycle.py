@@ -64,13 +64,7 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
     assert session is not None, "a verdict is stored through the session that read the submission"
     stored = _changed_one(
         session,
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.attempt == submission.attempt,
-            Submission.status == submission.status,
-        )
-        .values(
+        _as_read(submission).values(
             status=Status.GRADED,
             outcome=verdict.outcome,
             score=verdict.score(),
@@ -139,13 +133,7 @@ def new_attempt(submission: Submission, *, notice: Message | None = None) -> int
         values |= {"notice": notice.to_json(), "feedback": ""}
     moved = _changed_one(
         session,
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.attempt == submission.attempt,
-            Submission.status == submission.status,
-        )
-        .values(values),
+        _as_read(submission).values(values),
     )
     if not moved:
         return None
@@ -173,6 +161,15 @@ def regrade_all(session: Session, exercise: Exercise) -> list[tuple[int, int]]:
     )
     rows = session.execute(select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id))
     return [(submission_id, attempt) for submission_id, attempt in rows]
+
+
+def _as_read(submission: Submission) -> Update:
+    """An UPDATE of the submission that changes it only if it still has the attempt and status the caller read."""
+    return update(Submission).where(
+        Submission.id == submission.id,
+        Submission.attempt == submission.attempt,
+        Submission.status == submission.status,
+    )
 
 
 def _changed_one(session: Session, statement: Update) -> bool:
