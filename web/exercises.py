@@ -90,7 +90,7 @@ def submit_as(user: User, exercise: Exercise, files: Mapping[str, str | bytes]) 
 
 def _exercise_page(exercise: Exercise, code: Mapping[str, str], history: Sequence[Submission]) -> str:
     """The exercise's page with the coach's comments on the learner's work, which count as read once shown."""
-    comments = comments_by_exercise(db_session(), current_user).get(exercise.id, [])
+    comments = comments_by_exercise(db_session(), current_user, exercise.id).get(exercise.id, [])
     new = mark_read(comments)  # opened now: the home page stops pointing to them
     if new:
         db_session().commit()

@@ -47,16 +47,19 @@ def comment_on_exercise(session: Session, learner: User, exercise_id: int, autho
     return add_comment(session, latest, author, text)
 
 
-def comments_by_exercise(session: Session, learner: User) -> dict[int, list[Comment]]:
-    """Exercise id → every comment on the learner's submissions of it, oldest first."""
+def comments_by_exercise(session: Session, learner: User, exercise_id: int | None = None) -> dict[int, list[Comment]]:
+    """Exercise id → every comment on the learner's submissions of it (or of this one exercise), oldest first."""
     found: dict[int, list[Comment]] = {}
-    rows = session.execute(
+    query = (
         select(Submission.exercise_id, Comment)
         .join(Submission, Submission.id == Comment.submission_id)
         .options(joinedload(Comment.author))
         .where(Submission.user_id == learner.id)
         .order_by(Comment.created_at, Comment.id)
     )
+    if exercise_id is not None:
+        query = query.where(Submission.exercise_id == exercise_id)
+    rows = session.execute(query)
     for exercise_id, comment in rows:
         found.setdefault(exercise_id, []).append(comment)
     return found

@@ -129,15 +129,16 @@ def learner(cohort_id: int, user_id: int) -> ResponseReturnValue:
         standing.exercise_id: standing
         for standing in session.scalars(select(Standing).where(Standing.user_id == user_id))
     }
+    work = _by_exercise(submissions)
     return render_template(
         "coach/learner.html",
         cohort=found,
         person=person,
-        work=_by_exercise(submissions),
+        work=work,
         counts={exercise_id: count for exercise_id, count in counts},
         standings=standings,
         comments=comments_by_exercise(session, person),
-        diffs=_diffs(submissions),
+        diffs=_diffs(work),
         failing=_failing(session, submissions),
         signals=[signal for signal in data.signals if signal.user_id == user_id],
         chart=chart_data(data.progress, highlight=curve),
@@ -192,23 +193,20 @@ def _by_exercise(submissions: Sequence[Submission]) -> list[tuple[Exercise, list
     return list(groups.values())
 
 
-def _diffs(submissions: Sequence[Submission]) -> dict[int, str]:
-    """Submission id → unified diff of its files against the learner's previous submission of that exercise."""
+def _diffs(work: list[tuple[Exercise, list[Submission]]]) -> dict[int, str]:
+    """Latest submission id → unified diff of its files against the one before it: the only diffs the page shows."""
     diffs: dict[int, str] = {}
-    previous: dict[int, Submission] = {}
-    for submission in sorted(submissions, key=lambda s: s.created_at):
-        before = previous.get(submission.exercise_id)
-        if before is not None:
-            lines: list[str] = []
-            for name in sorted(set(before.files) | set(submission.files)):
+    for _exercise, (latest, *earlier) in work:
+        if earlier:
+            before, lines = earlier[0], list[str]()
+            for name in sorted(set(before.files) | set(latest.files)):
                 lines += difflib.unified_diff(
                     before.files.get(name, "").splitlines(keepends=True),
-                    submission.files.get(name, "").splitlines(keepends=True),
+                    latest.files.get(name, "").splitlines(keepends=True),
                     fromfile=f"{name} (#{before.id})",
-                    tofile=f"{name} (#{submission.id})",
+                    tofile=f"{name} (#{latest.id})",
                 )
-            diffs[submission.id] = "".join(lines) or gettext("(no change)")
-        previous[submission.exercise_id] = submission
+            diffs[latest.id] = "".join(lines) or gettext("(no change)")
     return diffs
 
 
