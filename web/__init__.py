@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from web import api, auth, authors, coach, context, errors, exercises, i18n, markdown, submissions
+from web import api, auth, authors, coach, context, errors, exercises, i18n, markdown, security, submissions
 
 MAX_REQUEST_BYTES = 2_000_000
 """Largest request body accepted; anything bigger is answered with 413 before it is read."""
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
 
     context.init_app(app, services)
+    security.init_app(app, https=services.settings.https)
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

@@ -6,6 +6,8 @@
   if (!form) return;
   const boxes = Array.from(form.querySelectorAll("textarea.code"));
   const editors = new Map();
+  // The page's nonce lets the editor add its style sheet under the Content-Security-Policy.
+  const nonce = document.currentScript ? document.currentScript.nonce : "";
 
   function submit() { form.requestSubmit(); }
 
@@ -15,6 +17,7 @@
       const editor = window.AutograderEditor.mountEditor(box, {
         label: (label ? label.textContent : box.dataset.file) + " — " + form.dataset.keys,
         onSubmit: submit,
+        nonce: nonce,
       });
       editors.set(box.dataset.file, editor);
       if (label) label.addEventListener("click", function () { editor.view.focus(); });

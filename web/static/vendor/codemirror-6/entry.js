@@ -29,7 +29,8 @@ const marked = StateField.define({
 });
 
 // Replace a textarea with an editor that keeps the textarea's value up to date (forms and drafts read it).
-export function mountEditor(textarea, { label, onSubmit }) {
+// The editor adds its styles as a <style> element: the page's Content-Security-Policy accepts it with the nonce.
+export function mountEditor(textarea, { label, onSubmit, nonce }) {
   const view = new EditorView({
     doc: textarea.value,
     extensions: [
@@ -55,6 +56,7 @@ export function mountEditor(textarea, { label, onSubmit }) {
       indentUnit.of("    "),
       EditorState.tabSize.of(4),
       marked,
+      ...(nonce ? [EditorView.cspNonce.of(nonce)] : []),
       EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true", spellcheck: "false", autocapitalize: "off", autocorrect: "off" }),
       EditorView.updateListener.of((update) => {
         if (!update.docChanged) return;
