@@ -41,7 +41,8 @@ class Settings:
     """Redis that carries grading jobs (AUTOGRADER_REDIS_URL)."""
 
     queue_name: str = "grading"
-    """Name of the RQ queue of grading jobs (AUTOGRADER_QUEUE_NAME)."""
+    """Name of the RQ queue of grading jobs; it also names the site's counts of failed logins in Redis, so sites
+    that share one Redis keep them apart (AUTOGRADER_QUEUE_NAME)."""
 
     exercises_dir: Path = PROJECT_ROOT / "exercises"
     """The exercise bank (AUTOGRADER_EXERCISES_DIR)."""
@@ -73,6 +74,19 @@ class Settings:
 
     grading_attempts: int = 3
     """Tries of one submission when the sandbox fails for reasons of ours (AUTOGRADER_GRADING_ATTEMPTS)."""
+
+    login_failures_per_account: int = 10
+    """Failed logins with one email (as typed, in any letter case) within login_window_minutes, after which logging
+    in with it waits until the oldest failure is that old (AUTOGRADER_LOGIN_FAILURES_PER_ACCOUNT, 1 or more).
+    Only failures count: a learner who logs in fine is never made to wait. Unknown emails are counted the same."""
+
+    login_failures_per_address: int = 100
+    """Failed logins, and API calls with a wrong token, from one client address within login_window_minutes
+    (AUTOGRADER_LOGIN_FAILURES_PER_ADDRESS, 1 or more): high, since a classroom often shares one address."""
+
+    login_window_minutes: int = 15
+    """Minutes over which failed logins are counted (AUTOGRADER_LOGIN_WINDOW_MINUTES, 1 or more). The counts live
+    in Redis; while Redis is down, each web process counts on its own and logins keep working."""
 
     invite_days: int = 14
     """Days an invite link (or a new one to reset a password) stays valid (AUTOGRADER_INVITE_DAYS, 1 or more)."""
@@ -126,6 +140,9 @@ LEAST = {
     "smtp_port": 1,
     "smtp_timeout": 1,
     "submissions_in_flight": 1,
+    "login_failures_per_account": 1,
+    "login_failures_per_address": 1,
+    "login_window_minutes": 1,
 }
 """Smallest value of each whole-number setting that has one."""
 
