@@ -13,14 +13,14 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
 
 from grader import services as process_services
 from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
+from grader.grading.queue import later_queue
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from tests.factories import MailServer, services_of
+from tests.factories import MailServer, drain_queues
 from web import create_app
 
 pytest_plugins = ["tests.browsing"]  # the browser tests' fixtures: live_server, browser
@@ -88,7 +88,8 @@ def running_app(environ: dict[str, str]) -> Iterator[Flask]:
     process_services.use(services)
     yield create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
     process_services.use(None)
-    services.queue.delete(delete_jobs=True)
+    for queue in (services.queue, later_queue(services.queue)):
+        queue.delete(delete_jobs=True)
     services.close()
 
 
@@ -146,9 +147,8 @@ def client(app):
 @pytest.fixture
 def drain_queue(app):
     """Run the grading queue to empty in this process with a real RQ worker, as RQ's own tests do."""
-    queue = services_of(app).queue
 
     def drain() -> None:
-        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+        drain_queues(app)
 
     return drain
