@@ -42,7 +42,7 @@ LOGIN = "login"
 REFUSED = (404, 401, LOGIN)
 """Answers that refuse: nothing may change in the database or the queue when one is given."""
 
-PUPIL = (LOGIN, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200)
 """Anyone logged in."""
 
 SUBMISSIONS = {
@@ -92,8 +92,8 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple]] = {
     ("auth.logout", "POST"): {"-": (LOGIN, 302, 302, 302, 302, 302, 302)},
     ("auth.accept_invite", "GET"): {"pending invite": (200,) * 7, "unknown invite": (404,) * 7},
     ("auth.accept_invite", "POST"): {"pending invite": (400,) * 7, "unknown invite": (404,) * 7},  # no password
-    ("exercises.index", "GET"): {"-": PUPIL},
-    ("exercises.show", "GET"): {"hello-name": PUPIL},
+    ("exercises.index", "GET"): {"-": LOGGED_IN},
+    ("exercises.show", "GET"): {"hello-name": LOGGED_IN},
     ("exercises.create_submission", "POST"): {"hello-name": (LOGIN, 302, 302, 302, 302, 302, 302)},
     ("submissions.show", "GET"): SUBMISSIONS,
     ("submissions.result", "GET"): SUBMISSIONS,
