@@ -5,6 +5,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -62,15 +63,20 @@ def docker_client():
     client.close()
 
 
-@pytest.fixture
-def settings_env(tmp_path, redis_url, monkeypatch):
-    """AUTOGRADER_* variables for this test, so the app and the worker read the same settings."""
-    environ = {
-        "AUTOGRADER_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+def environ_for(folder: Path, redis_url: str) -> dict[str, str]:
+    """AUTOGRADER_* variables of a test: a database in folder, a queue of its own, the project's exercises."""
+    return {
+        "AUTOGRADER_DATABASE_URL": f"sqlite:///{folder / 'test.db'}",
         "AUTOGRADER_REDIS_URL": redis_url,
         "AUTOGRADER_QUEUE_NAME": f"test-{uuid.uuid4().hex[:12]}",
         "AUTOGRADER_EXERCISES_DIR": str(PROJECT_ROOT / "exercises"),
     }
+
+
+@pytest.fixture
+def settings_env(tmp_path, redis_url, monkeypatch):
+    """AUTOGRADER_* variables for this test, so the app and the worker read the same settings."""
+    environ = environ_for(tmp_path, redis_url)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     return environ

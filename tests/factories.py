@@ -86,7 +86,7 @@ def make_cohort(app, coach, *, start, learners=(), name="Sprint test", working_d
             session, name=name, start_date=start, coach=session.merge(coach), working_days=list(working_days)
         )
         for learner in learners:
-            enrol(session, cohort, name=learner.name, email=learner.email)
+            enrol(session, cohort, name=learner.name, email=learner.email, by=None)
         return cohort
 
 
