@@ -165,6 +165,23 @@ class Submission(Base):
     results: Mapped[list["TestResult"]] = relationship(order_by="TestResult.position", cascade="all, delete-orphan")
 
 
+class StoredVerdict(Base):
+    """One verdict stored on a submission: the audit that proves each attempt was graded once.
+
+    Result rows are replaced when a submission is graded again; these rows are only ever added.
+    """
+
+    __tablename__ = "stored_verdicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(16))
+    worker: Mapped[str] = mapped_column(String(120))
+    """Host and process id of whoever stored it: a worker, or the reconciler giving up."""
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TestResult(Base):
     """The result of one test of one graded submission."""
 

@@ -37,6 +37,10 @@ ensure_docker() {
   fi
   echo "starting the Docker daemon"
   if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then :; else
+    # A daemon that crashed leaves its pid file behind, and a new one refuses to start while it is there.
+    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+      rm -f /var/run/docker.pid
+    fi
     nohup dockerd >/var/log/autograder-dockerd.log 2>&1 &
   fi
   wait_for 60 docker info || { echo "error: dockerd did not start; see /var/log/autograder-dockerd.log" >&2; exit 1; }

@@ -5,6 +5,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -13,14 +14,14 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
 
 from grader import services as process_services
 from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
+from grader.grading.queue import later_queue
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from tests.factories import MailServer, services_of
+from tests.factories import MailServer, drain_queues
 from web import create_app
 
 pytest_plugins = ["tests.browsing"]  # the browser tests' fixtures: live_server, browser
@@ -62,15 +63,20 @@ def docker_client():
     client.close()
 
 
-@pytest.fixture
-def settings_env(tmp_path, redis_url, monkeypatch):
-    """AUTOGRADER_* variables for this test, so the app and the worker read the same settings."""
-    environ = {
-        "AUTOGRADER_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+def environ_for(folder: Path, redis_url: str) -> dict[str, str]:
+    """AUTOGRADER_* variables of a test: a database in folder, a queue of its own, the project's exercises."""
+    return {
+        "AUTOGRADER_DATABASE_URL": f"sqlite:///{folder / 'test.db'}",
         "AUTOGRADER_REDIS_URL": redis_url,
         "AUTOGRADER_QUEUE_NAME": f"test-{uuid.uuid4().hex[:12]}",
         "AUTOGRADER_EXERCISES_DIR": str(PROJECT_ROOT / "exercises"),
     }
+
+
+@pytest.fixture
+def settings_env(tmp_path, redis_url, monkeypatch):
+    """AUTOGRADER_* variables for this test, so the app and the worker read the same settings."""
+    environ = environ_for(tmp_path, redis_url)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     return environ
@@ -88,7 +94,8 @@ def running_app(environ: dict[str, str]) -> Iterator[Flask]:
     process_services.use(services)
     yield create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
     process_services.use(None)
-    services.queue.delete(delete_jobs=True)
+    for queue in (services.queue, later_queue(services.queue)):
+        queue.delete(delete_jobs=True)
     services.close()
 
 
@@ -146,9 +153,8 @@ def client(app):
 @pytest.fixture
 def drain_queue(app):
     """Run the grading queue to empty in this process with a real RQ worker, as RQ's own tests do."""
-    queue = services_of(app).queue
 
     def drain() -> None:
-        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+        drain_queues(app)
 
     return drain

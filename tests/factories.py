@@ -2,6 +2,7 @@
 
 import itertools
 import socket
+import time
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -85,7 +86,7 @@ def make_cohort(app, coach, *, start, learners=(), name="Sprint test", working_d
             session, name=name, start_date=start, coach=session.merge(coach), working_days=list(working_days)
         )
         for learner in learners:
-            enrol(session, cohort, name=learner.name, email=learner.email)
+            enrol(session, cohort, name=learner.name, email=learner.email, by=None)
         return cohort
 
 
@@ -126,6 +127,38 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
         session.flush()
         refresh_read_models(session, user.id, exercise.id)
         return submission.id
+
+
+def drain_queues(app) -> None:
+    """Run the app's grading queues to empty in this process with a real worker, held-back jobs included."""
+    from rq.registry import ScheduledJobRegistry
+
+    from grader.grading.queue import queues_of
+    from grader.grading.worker import GradingWorker
+
+    services = services_of(app)
+    queues = queues_of(services.queue)
+    while True:
+        worker = GradingWorker(queues, image=services.settings.sandbox_image, connection=services.queue.connection)
+        worker.work(burst=True, with_scheduler=True)
+        if all(queue.count == 0 and ScheduledJobRegistry(queue=queue).count == 0 for queue in queues):
+            return
+        time.sleep(0.1)  # a job held back after a failed try: its pause is not over yet
+
+
+def stored_verdicts(app, submission_id: int) -> list[tuple[int, str]]:
+    """(attempt, outcome) of every verdict ever stored on the submission, from the audit, oldest first."""
+    from sqlalchemy import select
+
+    from grader.models import StoredVerdict
+
+    with sessions(app)() as session:
+        rows = session.execute(
+            select(StoredVerdict.attempt, StoredVerdict.outcome)
+            .where(StoredVerdict.submission_id == submission_id)
+            .order_by(StoredVerdict.id)
+        )
+        return [(attempt, outcome) for attempt, outcome in rows]
 
 
 def with_retries(run: Callable[[], T], tries: int = load_settings({}).grading_attempts) -> T:

@@ -96,7 +96,7 @@ def site(app):
     record_submission(app, bram, "hello-name", now - timedelta(days=4))
     with sessions(app).begin() as session:
         add_comment(session, session.get(Submission, failed), session.merge(coach), "Read the hint of the hidden test.")
-        _, invite = enrol(session, session.get(Cohort, cohort.id), name="Chloé", email="chloe@example.test")
+        _, invite = enrol(session, session.get(Cohort, cohort.id), name="Chloé", email="chloe@example.test", by=None)
     users = {None: None, "learner": amina, "coach": coach, "author": author}
     return users, {"cohort": cohort.id, "learner": amina.id, "submission": failed, "invite": invite}
 

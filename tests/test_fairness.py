@@ -58,7 +58,8 @@ def test_a_third_submission_waits_for_a_result_and_others_are_not_held_up(app):
 
 def test_parallel_submissions_are_counted_one_after_the_other(app):
     amina = make_user(app, name="Amina")
-    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), status=Status.QUEUED)  # one waits already
+    waiting = {"status": Status.QUEUED, "graded_at": None}
+    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), **waiting)  # one waits already
     start, outcomes = threading.Barrier(4), []
 
     def attempt() -> None:
@@ -74,6 +75,19 @@ def test_parallel_submissions_are_counted_one_after_the_other(app):
     for thread in threads:
         thread.join()
     assert outcomes.count("refused") == 3 and in_flight(app, amina) == 2
+
+
+def test_old_submissions_graded_again_do_not_count_against_the_learner(app):
+    amina = make_user(app, name="Amina")
+    for hour in (9, 10, 11):  # graded once, now waiting for a regrade the author started
+        record_submission(app, amina, "hello-name", datetime(2026, 11, 2, hour), status=Status.QUEUED)
+    assert send(app, amina) and send(app, amina)  # her own two may still wait at once
+    try:
+        send(app, amina)
+    except SubmissionRejected:
+        pass
+    else:
+        raise AssertionError("a third new submission was accepted while two waited")
 
 
 def test_the_site_says_why_a_third_submission_waits(app):

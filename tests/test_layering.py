@@ -6,7 +6,13 @@ import sys
 
 import grader
 
-DOCKER_USERS = ("grader.grading.jobs", "grader.grading.caretaker", "grader.authoring.checking", "grader.authoring.bank")
+DOCKER_USERS = (
+    "grader.grading.jobs",
+    "grader.grading.worker",
+    "grader.grading.caretaker",
+    "grader.authoring.checking",
+    "grader.authoring.bank",
+)
 """The grading and checking code, and what loads the bank through it: the only modules of grader that load docker."""
 
 

@@ -9,15 +9,14 @@ from sqlalchemy import func, select
 from grader.authoring.reader import read_exercise
 from grader.authoring.spec import ExerciseInvalid
 from grader.grading.submissions import SubmissionRejected, regrade
-from grader.models import Exercise, ExerciseCheck, Role, Submission
+from grader.models import Exercise, ExerciseCheck, Submission
+from grader.people.access import AUTHOR_ROLES
 from web.auth import roles_required
 from web.context import db_session, grading_queue, settings
 from web.exercises import exercise_or_404, submit_as
 from web.i18n import title_of, translate
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
-
-AUTHOR_ROLES = (Role.AUTHOR, Role.ADMIN)
 
 
 @bp.get("/")

@@ -5,21 +5,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from grader.models import Exercise, Outcome, Role, Submission, User
+from grader.models import Exercise, Outcome, Submission, User
+from grader.people.access import can_see_submission
 from grader.people.comments import mark_read
 from grader.progress.home import next_to_do
 from web.context import db_session
 
 bp = Blueprint("submissions", __name__)
 
-STAFF_ROLES = frozenset({Role.COACH, Role.AUTHOR, Role.ADMIN})
-"""Roles that may read any learner's submissions."""
-
 
 def visible_submission(submission_id: int, user: User) -> Submission:
-    """The submission if this user may see it; 404 otherwise, so others' ids reveal nothing."""
+    """The submission if this user may see it (grader/people/access.py); 404 otherwise, so ids reveal nothing."""
     submission = db_session().get(Submission, submission_id)
-    if submission is None or (submission.user_id != user.id and user.role not in STAFF_ROLES):
+    if submission is None or not can_see_submission(db_session(), user, submission):
         abort(404, description=gettext("There is no such submission."))
     return submission
 

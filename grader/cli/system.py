@@ -7,7 +7,6 @@ import time
 from types import FrameType
 
 import click
-from rq import SimpleWorker
 
 from grader import services as process_services
 from grader.cli.context import require_redis, services
@@ -64,6 +63,8 @@ def worker_command(burst: bool, processes: int) -> None:
     # These load the Docker SDK, which most commands never need.
     from grader.grading import jobs
     from grader.grading.caretaker import Caretaker
+    from grader.grading.queue import queues_of
+    from grader.grading.worker import GradingWorker
     from sandbox.pool import Pool
 
     require_redis()
@@ -87,8 +88,12 @@ def worker_command(burst: bool, processes: int) -> None:
                 idle_seconds=settings.sandbox_pool_idle_seconds,
             ).start()
             jobs.use_pool(pool)
-        # SimpleWorker grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
-        SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+        # It grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
+        # The scheduler releases jobs held back after a failed try, when their pause is over.
+        worker = GradingWorker(
+            queues_of(grading.queue), image=settings.sandbox_image, connection=grading.queue.connection
+        )
+        worker.work(burst=burst, with_scheduler=True)
     finally:
         if pool is not None:
             jobs.use_pool(None)

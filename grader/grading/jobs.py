@@ -9,11 +9,12 @@ from rq.timeouts import JobTimeoutException
 from grader import services as process_services
 from grader.authoring.spec import limits_of
 from grader.grading import lifecycle
-from grader.grading.queue import enqueue_grading
+from grader.grading.queue import JOB_TIMEOUT, enqueue_grading
 from grader.grading.verdict import decide
 from grader.services import Services
 from grader.settings import Settings
 from sandbox import runner
+from sandbox.health import sandbox_problem
 from sandbox.limits import Limits
 from sandbox.pool import Pool
 from sandbox.report import RawRun, SandboxUnavailable
@@ -21,7 +22,18 @@ from sandbox.report import RawRun, SandboxUnavailable
 log = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 1.0
-"""First pause before retrying a run the sandbox failed; it doubles on each retry."""
+"""First pause before retrying a run the sandbox failed, within one job; it doubles on each retry."""
+
+RETRY_DEADLINE_SECONDS = JOB_TIMEOUT / 2
+"""No new try starts this long after the job's first: with one run's time added, the job ends well within
+RQ's timeout, and so within the lease after which the reconciler presumes it dead."""
+
+REQUEUE_BASE_SECONDS = 5.0
+"""Seconds a submission whose tries all failed waits before its next job; doubles with each such job."""
+
+
+class SandboxDown(SandboxUnavailable):
+    """No sandbox can start at all (Docker down, the image missing): no fault of this submission's run."""
 
 
 _pool: Pool | None = None
@@ -51,14 +63,19 @@ def grade_submission(submission_id: int, attempt: int) -> str:
 
 
 def grade(services: Services, submission_id: int, attempt: int) -> str:
-    """Claim the attempt, run it, store its verdict; say what happened in one word."""
+    """Claim the attempt, run it, store its verdict; say what happened in a few words."""
     job = _claim(services, submission_id, attempt)
     if job is None:
         return "stale"
     try:
         raw = _run_with_retries(job, services.settings)
+    except SandboxDown as error:
+        # Docker's own words go to the log; the learner reads that the grader is paused.
+        log.warning("submission %d waits for the sandbox: %s", submission_id, error)
+        return _try_again(services, submission_id, attempt, spent=False)
     except SandboxUnavailable as error:
-        return _retry_later(services, submission_id, attempt, str(error))
+        log.warning("submission %d: every try failed: %s", submission_id, error)
+        return _try_again(services, submission_id, attempt, spent=True)
     verdict = decide(raw, job.manifest, job.limits, job.files)
     with services.sessions.begin() as session:
         submission = lifecycle.running(session, submission_id, attempt)
@@ -85,17 +102,27 @@ def _claim(services: Services, submission_id: int, attempt: int) -> GradingJob |
 
 
 def _run_with_retries(job: GradingJob, settings: Settings) -> RawRun:
-    """Run in the sandbox, retrying with backoff when the sandbox itself fails."""
+    """Run in the sandbox, retrying with backoff when the sandbox itself fails, until a deadline.
+
+    Raises SandboxDown as soon as a failure turns out to be Docker or the image being gone: trying
+    again cannot help then, and the worker stops taking jobs until they are back.
+    """
     failure = SandboxUnavailable("no try was made (grading_attempts is 0)")
+    first_try = time.monotonic()
     for try_number in range(settings.grading_attempts):
         if try_number:
-            time.sleep(RETRY_BASE_SECONDS * 2 ** (try_number - 1))
+            pause = RETRY_BASE_SECONDS * 2 ** (try_number - 1)
+            if time.monotonic() - first_try + pause > RETRY_DEADLINE_SECONDS:
+                break
+            time.sleep(pause)
         try:
             run = _pool.run if _pool is not None else runner.run
             return run(job.files, job.tests, job.limits, image=settings.sandbox_image, runtime=settings.sandbox_runtime)
         except SandboxUnavailable as error:
             failure = error
             log.warning("sandbox failed (try %d): %s", try_number + 1, error)
+            if (problem := sandbox_problem(settings.sandbox_image)) is not None:
+                raise SandboxDown(problem) from error
         except JobTimeoutException:
             raise  # RQ's own limit on the job: it ends the job, which the reconciler then tries again
         except Exception as error:  # a bug of ours must not leave the submission running forever
@@ -104,16 +131,23 @@ def _run_with_retries(job: GradingJob, settings: Settings) -> RawRun:
     raise failure
 
 
-def _retry_later(services: Services, submission_id: int, attempt: int, reason: str) -> str:
-    """Give the submission a new attempt (or give up after MAX_TRIES), telling the learner it is not their fault."""
+def _try_again(services: Services, submission_id: int, attempt: int, *, spent: bool) -> str:
+    """Give the submission a new attempt, telling the learner it is not their fault; or give up after MAX_TRIES.
+
+    spent: the sandbox ran and failed, so the try counts and the next job waits longer each time.
+    Otherwise no run could start: the try is free and the job waits in line for the sandbox to be back.
+    """
     with services.sessions.begin() as session:
         submission = lifecycle.running(session, submission_id, attempt)
         if submission is None:
             return "stale"
-        if submission.tries >= lifecycle.MAX_TRIES:
-            return "given up" if lifecycle.give_up(submission, reason) else "stale"
-        next_attempt = lifecycle.new_attempt(submission, notice=lifecycle.REGRADING_NOTICE)
+        if spent and submission.tries >= lifecycle.MAX_TRIES:
+            return "given up" if lifecycle.give_up(submission, "every try failed") else "stale"
+        waited_on, tries = submission.graded_at is None, submission.tries
+        notice = lifecycle.REGRADING_NOTICE if spent else lifecycle.PAUSED_NOTICE
+        next_attempt = lifecycle.new_attempt(submission, notice=notice, spend_try=spent)
     if next_attempt is None:
         return "stale"
-    enqueue_grading(services.queue, submission_id, next_attempt)
-    return "requeued"
+    pause = REQUEUE_BASE_SECONDS * 2**tries if spent else 0.0
+    enqueue_grading(services.queue, submission_id, next_attempt, later=not waited_on, after_seconds=pause)
+    return "requeued" if spent else "waiting for the sandbox"

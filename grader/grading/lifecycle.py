@@ -15,6 +15,8 @@ Callers commit, then put the new attempts on the queue (grader/grading/queue.py)
 """
 
 import logging
+import os
+import socket
 
 from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.orm import Session, object_session
@@ -23,7 +25,7 @@ from grader.grading.gains import rebuild_gains
 from grader.grading.standings import rebuild_standing, touch_cohorts_of
 from grader.grading.verdict import Verdict, infrastructure_failure
 from grader.messages import Message, say
-from grader.models import Exercise, Status, Submission, TestResult, utcnow
+from grader.models import Exercise, Status, StoredVerdict, Submission, TestResult, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,12 @@ MAX_TRIES = 5
 
 REGRADING_NOTICE = say("Not your fault: the grader had a problem running your code. It is being graded again.")
 """What the learner reads while a try that failed for reasons of ours waits for the next one."""
+
+PAUSED_NOTICE = say(
+    "Not your fault: the grader is paused for a moment. "
+    "Your code is saved and will be checked as soon as the grader runs again."
+)
+"""What the learner reads while the sandbox cannot run at all (Docker restarting, the image being rebuilt)."""
 
 
 def claim(session: Session, submission_id: int, attempt: int) -> Submission | None:
@@ -78,6 +86,9 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
     )
     if not stored:
         return False
+    session.add(
+        StoredVerdict(submission_id=submission.id, attempt=submission.attempt, outcome=verdict.outcome, worker=_me())
+    )
     session.execute(delete(TestResult).where(TestResult.submission_id == submission.id))  # a regrade's replace
     session.add_all(
         TestResult(
@@ -116,15 +127,16 @@ def give_up(submission: Submission, reason: str) -> bool:
     return closed
 
 
-def new_attempt(submission: Submission, *, notice: Message | None = None) -> int | None:
+def new_attempt(submission: Submission, *, notice: Message | None = None, spend_try: bool = True) -> int | None:
     """Make the submission wait again as a new try (ours failed); the attempt to enqueue, or None if moved on.
 
-    Conditional on the attempt and status the caller read, like store_verdict.
+    spend_try=False when no run could start at all (the sandbox was down): the try is not counted
+    against MAX_TRIES. Conditional on the attempt and status the caller read, like store_verdict.
     """
     session = object_session(submission)
     assert session is not None, "a new attempt is made through the session that read the submission"
     values: dict[str, object] = {
-        "tries": Submission.tries + 1,
+        "tries": Submission.tries + (1 if spend_try else 0),
         "attempt": Submission.attempt + 1,
         "status": Status.QUEUED,
         "started_at": None,
@@ -161,6 +173,11 @@ def regrade_all(session: Session, exercise: Exercise) -> list[tuple[int, int]]:
     )
     rows = session.execute(select(Submission.id, Submission.attempt).where(Submission.exercise_id == exercise.id))
     return [(submission_id, attempt) for submission_id, attempt in rows]
+
+
+def _me() -> str:
+    """Who stores a verdict, for the audit: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 def _as_read(submission: Submission) -> Update:

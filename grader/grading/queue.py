@@ -1,6 +1,13 @@
-"""The Redis queue that carries grading jobs: ids only, never rows."""
+"""The Redis queues that carry grading jobs: ids only, never rows.
+
+Two queues, taken in order: first the submissions learners wait for (their first verdict),
+then the rest (regrades after an exercise changed), so an author's regrade of hundreds of
+submissions never makes a learner wait. Each learner has at most a few submissions in flight
+(grader/grading/submissions.py), so no learner's burst fills the first queue either.
+"""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -25,24 +32,53 @@ def grading_queue(redis_url: str, queue_name: str) -> Queue:
     return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT)
 
 
-def job_id(submission_id: int, attempt: int) -> str:
-    """The RQ job id of one attempt: the same attempt is never queued twice."""
-    return f"submission-{submission_id}-{attempt}"
+GRADE = "grader.grading.jobs.grade_submission"
+"""The job's function, by name: the queue never imports the sandbox."""
+
+LATER_SUFFIX = "-later"
+"""Name of the second queue: the first queue's name with this suffix."""
 
 
-def enqueue_grading(queue: Queue, submission_id: int, attempt: int) -> None:
-    """Queue one grading attempt of a submission; call it after the commit that made the attempt."""
-    queue.enqueue(
-        "grader.grading.jobs.grade_submission",
-        submission_id,
-        attempt,
-        job_id=job_id(submission_id, attempt),
-        result_ttl=0,
-        failure_ttl=86_400,
+def queues_of(queue: Queue) -> list[Queue]:
+    """The queues a worker takes jobs from, first to last: the given one, then its later queue."""
+    return [queue, later_queue(queue)]
+
+
+def later_queue(queue: Queue) -> Queue:
+    """The queue of jobs no learner is waiting on, taken only when the first queue is empty."""
+    return Queue(
+        queue.name + LATER_SUFFIX,
+        connection=queue.connection,
+        default_timeout=JOB_TIMEOUT,
+        serializer=queue.serializer,
     )
 
 
-def enqueue_all(queue: Queue, attempts: Iterable[tuple[int, int]]) -> None:
+def job_id(queue: Queue, submission_id: int, attempt: int) -> str:
+    """The RQ job id of one attempt: the same attempt is never queued twice.
+
+    Job ids are global in Redis, so they carry the queue's name: two installations sharing a Redis
+    (each with its own database, whose ids both start at 1) never overwrite each other's jobs.
+    """
+    return f"{queue.name}-submission-{submission_id}-{attempt}"
+
+
+def enqueue_grading(
+    queue: Queue, submission_id: int, attempt: int, *, later: bool = False, after_seconds: float = 0.0
+) -> None:
+    """Queue one grading attempt of a submission; call it after the commit that made the attempt.
+
+    later: on the later queue (nobody waits on it). after_seconds: held back that long by RQ's scheduler.
+    """
+    target = later_queue(queue) if later else queue
+    options: dict = {"job_id": job_id(queue, submission_id, attempt), "result_ttl": 0, "failure_ttl": 86_400}
+    if after_seconds > 0:
+        target.enqueue_in(timedelta(seconds=after_seconds), GRADE, submission_id, attempt, **options)
+    else:
+        target.enqueue(GRADE, submission_id, attempt, **options)
+
+
+def enqueue_all(queue: Queue, attempts: Iterable[tuple[int, int]], *, later: bool = False) -> None:
     """Queue every (submission id, attempt) pair."""
     for submission_id, attempt in attempts:
-        enqueue_grading(queue, submission_id, attempt)
+        enqueue_grading(queue, submission_id, attempt, later=later)

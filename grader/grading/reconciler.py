@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from rq import Queue
-from rq.job import JobStatus
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +44,7 @@ def reconcile(
     """Queue again what is stuck: running past its lease, or queued with no live job in Redis."""
     now = utcnow()
     requeued: list[tuple[int, int]] = []
+    requeued_later: list[tuple[int, int]] = []
     given_up: list[int] = []
     with sessions.begin() as session:
         overdue = (Submission.status == Status.RUNNING) & (
@@ -60,12 +62,20 @@ def reconcile(
                 if lifecycle.give_up(submission, f"{submission.tries} tries failed"):
                     given_up.append(submission.id)
             elif (attempt := lifecycle.new_attempt(submission)) is not None:
-                requeued.append((submission.id, attempt))
+                # A learner waiting for a first verdict goes first in line; a regrade waits behind.
+                (requeued if submission.graded_at is None else requeued_later).append((submission.id, attempt))
     # Enqueue after commit, so a worker that picks the job up finds the new attempt in the row.
     enqueue_all(queue, requeued)
-    return Reconciled([submission_id for submission_id, _ in requeued], given_up)
+    enqueue_all(queue, requeued_later, later=True)
+    return Reconciled([submission_id for submission_id, _ in requeued + requeued_later], given_up)
 
 
 def _job_is_live(queue: Queue, submission: Submission) -> bool:
-    job = queue.fetch_job(job_id(submission.id, submission.attempt))
-    return job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES
+    """Whether the attempt's job waits, runs or is held back in Redis, on either queue."""
+    try:
+        job = Job.fetch(
+            job_id(queue, submission.id, submission.attempt), connection=queue.connection, serializer=queue.serializer
+        )
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in LIVE_JOB_STATES

@@ -70,10 +70,13 @@ def check_pace(session: Session, learner: User, per_minute: int, in_flight: int 
     Call it after lock_learner, in the transaction that stores the submission, so parallel
     requests are counted one after the other.
     """
+    # Only submissions waiting for their first verdict count: a regrade of old ones is not the learner's doing.
     waiting = (
         session.scalar(
             select(func.count()).where(
-                Submission.user_id == learner.id, Submission.status.in_((Status.QUEUED, Status.RUNNING))
+                Submission.user_id == learner.id,
+                Submission.status.in_((Status.QUEUED, Status.RUNNING)),
+                Submission.graded_at.is_(None),
             )
         )
         or 0
@@ -143,6 +146,13 @@ def submit(
 def regrade(session: Session, queue: Queue, exercise: Exercise) -> int:
     """Grade every submission of the exercise again with its current tests; return how many."""
     attempts = lifecycle.regrade_all(session, exercise)
+    waited_on = set(
+        session.scalars(
+            select(Submission.id).where(Submission.exercise_id == exercise.id, Submission.graded_at.is_(None))
+        )
+    )
     session.commit()  # the worker must find the new attempts
-    enqueue_all(queue, attempts)
+    # Learners still waiting for a first verdict stay first in line; the regrades of the rest queue behind.
+    enqueue_all(queue, [pair for pair in attempts if pair[0] in waited_on])
+    enqueue_all(queue, [pair for pair in attempts if pair[0] not in waited_on], later=True)
     return len(attempts)

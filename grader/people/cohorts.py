@@ -17,6 +17,7 @@ from grader.grading.gains import rebuild_all_gains
 from grader.grading.standings import move_on, touch_cohort, touch_cohorts_of
 from grader.messages import Message, Refusal, say, say_plural
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, PlanEntry, Role, Submission, User
+from grader.people.access import may_enrol
 from grader.people.accounts import EMAIL_PATTERN, find_user, role_name
 from grader.people.calendar import last_day, latest_cohort, next_working_day, sprint_length
 from grader.people.invites import create_invite, reissue_invite
@@ -171,29 +172,17 @@ def _check_calendar(name: str, start_date: date, working_days: list[int], *, fir
         )
 
 
-def coaches(session: Session, cohort: Cohort, user: User) -> bool:
-    """Whether the user coaches the cohort (admins coach every cohort)."""
-    if user.role == Role.ADMIN:
-        return True
-    found = session.get(CohortCoach, (cohort.id, user.id))
-    return found is not None
-
-
-def cohorts_of_coach(session: Session, user: User) -> list[Cohort]:
-    """The cohorts this coach may see: their own (every cohort for an admin)."""
-    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
-    if user.role != Role.ADMIN:
-        query = query.join(CohortCoach, CohortCoach.cohort_id == Cohort.id).where(CohortCoach.user_id == user.id)
-    return list(session.scalars(query))
-
-
 def cohort_of_learner(session: Session, user: User) -> Cohort | None:
     """The learner's most recent cohort, if any."""
     return session.scalar(latest_cohort(Cohort, user.id))
 
 
-def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[User, str | None]:
-    """Add a learner to the cohort, creating the account if new; return it and an invite token if one was made."""
+def enrol(session: Session, cohort: Cohort, *, name: str, email: str, by: User | None) -> tuple[User, str | None]:
+    """Add a learner to the cohort, creating the account if new; return it and an invite token if one was made.
+
+    by is the coach or admin who asks (None: the operator, trusted): a learner of a cohort they do not coach
+    is refused, since the cohort's coach would then read all their work.
+    """
     email = email.strip().lower()
     problem = _person_problem(name, email)
     if problem:
@@ -207,6 +196,8 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
         token = create_invite(session, user)
     elif user.role != Role.LEARNER:
         raise CohortError(not_a_learner(email, user.role))
+    elif by is not None and not may_enrol(session, by, user.id):
+        raise CohortError(only_an_admin(email))
     elif user.password_hash == NO_PASSWORD:  # never chose a password: a new link, the old one may be lost or expired
         token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
@@ -217,8 +208,9 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str) -> tuple[U
     return user, token
 
 
-def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User, str | None]]:
-    """Enrol every learner of a CSV with columns name and email; any problem rejects the whole file."""
+def enrol_csv(session: Session, cohort: Cohort, data: bytes, *, by: User | None) -> list[tuple[User, str | None]]:
+    """Enrol every learner of a CSV with columns name and email, as enrol does for by; any problem rejects the
+    whole file."""
     if len(data) > MAX_CSV_BYTES:
         raise CsvRejected([LineError(0, say("The file is larger than %(size)s kB.", size=MAX_CSV_BYTES // 1000))])
     try:
@@ -247,6 +239,8 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
             errors.append(LineError(number, say("%(email)s is also on line %(line)s.", email=email, line=seen[email])))
         elif (existing := find_user(session, email)) is not None and existing.role != Role.LEARNER:
             errors.append(LineError(number, not_a_learner(email, existing.role)))
+        elif existing is not None and by is not None and not may_enrol(session, by, existing.id):
+            errors.append(LineError(number, only_an_admin(email)))
         else:
             seen[email] = number
             people.append((name, email))
@@ -254,7 +248,7 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes) -> list[tuple[User,
         raise CsvRejected(errors)
     if not people:
         raise CsvRejected([LineError(header_line + 1, say("There are no learners in the file."))])
-    return [enrol(session, cohort, name=name, email=email) for name, email in people]
+    return [enrol(session, cohort, name=name, email=email, by=by) for name, email in people]
 
 
 def _rows_of(text: str) -> tuple[list[str], list[list[str]], int]:
@@ -290,6 +284,13 @@ def _rows_of(text: str) -> tuple[list[str], list[list[str]], int]:
 def not_a_learner(email: str, role: str) -> Message:
     """Why someone with another role cannot be enrolled."""
     return say("%(email)s belongs to a %(role)s, not a learner.", email=email, role=role_name(role))
+
+
+def only_an_admin(email: str) -> Message:
+    """Why a coach cannot add a learner who is in a cohort of another coach."""
+    return say(
+        "%(email)s is already in a cohort you do not coach; only an admin can add them to this one.", email=email
+    )
 
 
 def _header_and_separator(text: str) -> tuple[int, str, str]:

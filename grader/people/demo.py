@@ -39,5 +39,5 @@ def seed_demo(session: Session, today: date | None = None) -> list[tuple[str, st
             return created
         cohort = create_cohort(session, name=DEMO_COHORT, start_date=monday, coach=coach, working_days=WORKING_WEEK)
         for email, name, _role in DEMO_PEOPLE[1:]:
-            enrol(session, cohort, name=name, email=email)
+            enrol(session, cohort, name=name, email=email, by=None)
     return created

@@ -5,15 +5,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from grader.models import Cohort, Enrollment, Role
-from grader.people.cohorts import coaches
+from grader.models import Cohort
+from grader.people.access import COACH_ROLES, coaches_cohort, in_cohort
 from web.auth import roles_required
 from web.context import db_session
 
 bp = Blueprint("coach", __name__, url_prefix="/coach")
-
-COACH_ROLES = (Role.COACH, Role.ADMIN)
-"""Roles that may open the coach's pages; anyone else gets 404, as if they did not exist."""
 
 
 @bp.before_request
@@ -25,14 +22,14 @@ def coaches_only() -> None:
 def cohort_or_404(cohort_id: int) -> Cohort:
     """The cohort if the current user coaches it; 404 otherwise, so other cohorts stay invisible."""
     cohort = db_session().get(Cohort, cohort_id)
-    if cohort is None or not coaches(db_session(), cohort, current_user):
+    if cohort is None or not coaches_cohort(db_session(), current_user, cohort_id):
         abort(404, description=gettext("There is no such cohort among yours."))
     return cohort
 
 
 def enrolled_or_404(cohort_id: int, user_id: int) -> None:
     """Answer 404 unless the user is a learner of the cohort."""
-    if db_session().get(Enrollment, (cohort_id, user_id)) is None:
+    if not in_cohort(db_session(), cohort_id, user_id):
         abort(404, description=gettext("This learner is not in this cohort."))
 
 

@@ -8,11 +8,11 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from grader.models import WORKING_WEEK
+from grader.people.access import cohorts_of_coach
 from grader.people.calendar import next_working_day
 from grader.people.cohorts import (
     THRESHOLDS,
     CohortError,
-    cohorts_of_coach,
     create_cohort,
     set_calendar,
     set_thresholds,

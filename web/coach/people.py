@@ -43,7 +43,7 @@ def add_learner(cohort_id: int) -> ResponseReturnValue:
         return to_cohort(cohort_id, "people", refused=True)
     before = {person.id for person in found.learners}
     try:
-        added = enrol(db_session(), found, name=filled(form.name.data), email=filled(form.email.data))
+        added = enrol(db_session(), found, name=filled(form.name.data), email=filled(form.email.data), by=current_user)
     except CohortError as error:
         flash(gettext("Not added:") + " " + translate(error.message), "people-error")
         return to_cohort(cohort_id, "people", refused=True)
@@ -62,7 +62,7 @@ def upload_learners(cohort_id: int) -> ResponseReturnValue:
         return to_cohort(cohort_id, "people", refused=True)
     before = {person.id for person in found.learners}
     try:
-        added = enrol_csv(db_session(), found, form.file.data.read())
+        added = enrol_csv(db_session(), found, form.file.data.read(), by=current_user)
     except CsvRejected as rejected:
         db_session().rollback()
         flash(gettext("Nothing was imported. Fix these lines and upload the file again:"), "people-error")

@@ -1,0 +1,142 @@
+"""When the sandbox cannot run, or runs and fails, nothing is lost, the learner is charged nothing and reads why."""
+
+import contextlib
+import threading
+import time
+import uuid
+from datetime import datetime
+
+import docker.errors
+import pytest
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from grader.grading import jobs, lifecycle
+from grader.grading.queue import job_id, later_queue, queues_of
+from grader.grading.submissions import regrade
+from grader.grading.worker import SANDBOX_DOWN, GradingWorker
+from grader.models import Exercise, Outcome, Status, Submission
+from grader.settings import load_settings
+from tests.factories import drain_queues, login, make_user, record_submission, services_of, sessions, stored_verdicts
+
+pytestmark = pytest.mark.integration
+
+CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
+
+
+def submit(client) -> int:
+    location = client.post("/exercises/hello-name/submissions", data={"code:hello.py": CORRECT}).location
+    return int(location.rsplit("/", 1)[1])
+
+
+def learner_of(app):
+    client = app.test_client()
+    login(client, make_user(app))
+    return client
+
+
+def row(app, submission_id) -> Submission:
+    with sessions(app)() as session:
+        return session.get(Submission, submission_id)
+
+
+def wait_until(condition, seconds=60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.05)
+
+
+def states_of_workers(queue) -> set[bytes]:
+    return {queue.connection.hget(key, "state") for key in queue.connection.keys("rq:worker:*")}
+
+
+@pytest.fixture
+def absent_image(docker_client):
+    """The name of a sandbox image that is not there (yet); the test may tag the real one with it."""
+    name = f"autograder-python:absent-{uuid.uuid4().hex[:8]}"
+    yield name
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        docker_client.images.remove(name)  # only the tag: the real image stays
+
+
+def test_while_the_image_is_missing_no_job_is_taken_and_none_is_charged(app_with, absent_image, docker_client):
+    app = app_with(AUTOGRADER_SANDBOX_IMAGE=absent_image)
+    submission_id = submit(learner_of(app))
+    services = services_of(app)
+    queue = services.queue
+    seen: dict[str, object] = {}
+
+    def bring_the_image_back() -> None:
+        # The worker says in Redis why it waits; only then does the image come back.
+        wait_until(lambda: SANDBOX_DOWN.encode() in states_of_workers(queue))
+        submission = row(app, submission_id)
+        seen.update(status=submission.status, tries=submission.tries, attempt=submission.attempt, waiting=queue.count)
+        docker_client.images.get(load_settings({}).sandbox_image).tag(*absent_image.split(":"))
+
+    helper = threading.Thread(target=bring_the_image_back)
+    helper.start()
+    # The worker runs here, in the main thread, as RQ needs for its signals.
+    GradingWorker(queues_of(queue), image=absent_image, connection=queue.connection).work(burst=True)
+    helper.join()
+    assert seen == {"status": Status.QUEUED, "tries": 0, "attempt": 1, "waiting": 1}  # untouched while it waited
+    assert stored_verdicts(app, submission_id) == [(1, Outcome.PASSED)]
+    assert row(app, submission_id).tries == 0
+
+
+def test_a_run_that_finds_docker_gone_waits_for_it_free_of_charge(app, drain_queue, monkeypatch):
+    client = learner_of(app)
+    submission_id = submit(client)
+    services = services_of(app)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # the daemon is unreachable
+    assert jobs.grade(services, submission_id, 1) == "waiting for the sandbox"
+    submission = row(app, submission_id)
+    assert (submission.status, submission.attempt, submission.tries) == (Status.QUEUED, 2, 0)
+    assert job_id(services.queue, submission_id, 2) in services.queue.job_ids  # first in line, not held back
+    page = client.get(f"/submissions/{submission_id}").text
+    assert "the grader is paused for a moment" in page
+    assert "docker" not in page.lower() and "nonexistent" not in page  # Docker's words go to the log only
+    monkeypatch.delenv("DOCKER_HOST")
+    drain_queue()
+    assert stored_verdicts(app, submission_id) == [(2, Outcome.PASSED)]
+    assert row(app, submission_id).tries == 0
+    assert "the grader is paused" not in client.get(f"/submissions/{submission_id}").text
+
+
+def test_a_sandbox_that_fails_while_docker_is_fine_is_tried_with_pauses_then_given_up(app_with, monkeypatch):
+    # A runtime Docker does not know: the daemon answers and the image is there, yet every run fails.
+    app = app_with(AUTOGRADER_SANDBOX_RUNTIME="no-such-runtime", AUTOGRADER_GRADING_ATTEMPTS="1")
+    monkeypatch.setattr(jobs, "REQUEUE_BASE_SECONDS", 0.05)  # the pauses' shape, not their length, is tested
+    client = learner_of(app)
+    submission_id = submit(client)
+    services = services_of(app)
+    assert jobs.grade(services, submission_id, 1) == "requeued"
+    submission = row(app, submission_id)
+    assert (submission.status, submission.attempt, submission.tries) == (Status.QUEUED, 2, 1)
+    held_back = ScheduledJobRegistry(queue=services.queue).get_job_ids()
+    assert held_back == [job_id(services.queue, submission_id, 2)]  # it waits its pause before a worker sees it
+    assert "being graded again" in client.get(f"/submissions/{submission_id}").text
+    drain_queues(app)
+    submission = row(app, submission_id)
+    assert submission.outcome == Outcome.INFRASTRUCTURE and submission.tries == lifecycle.MAX_TRIES
+    assert stored_verdicts(app, submission_id) == [(lifecycle.MAX_TRIES + 1, Outcome.INFRASTRUCTURE)]
+    page = client.get(f"/submissions/{submission_id}").text.lower()
+    assert "runtime" not in page and "docker" not in page
+
+
+def test_a_regrade_waits_behind_the_submissions_learners_wait_for(app, client, docker_client):
+    amina, bram = make_user(app, name="Amina"), make_user(app, name="Bram")
+    graded = [record_submission(app, amina, "hello-name", datetime(2026, 11, 2, hour)) for hour in (9, 10, 11)]
+    services = services_of(app)
+    with sessions(app)() as session:
+        exercise = session.scalar(select(Exercise).where(Exercise.slug == "hello-name"))
+        assert regrade(session, services.queue, exercise) == 3
+    assert later_queue(services.queue).count == 3 and services.queue.count == 0
+    login(client, bram)
+    waited_for = submit(client)  # sent after the regrade began
+    queue = services.queue
+    GradingWorker(queues_of(queue), image=services.settings.sandbox_image, connection=queue.connection).work(
+        burst=True, max_jobs=1
+    )
+    assert row(app, waited_for).status == Status.GRADED  # taken first
+    assert all(row(app, submission_id).status == Status.QUEUED for submission_id in graded)
