@@ -34,7 +34,8 @@ from grader.authoring.reader import read_bank, read_exercise
 from grader.authoring.store import store_specs
 from grader.cli.system import site_command, start_workers
 from grader.models import Status, Submission
-from grader.people.accounts import create_token, create_user
+from grader.people.accounts import create_user
+from grader.people.tokens import create_token
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
 from sandbox.container import LABEL, OWNER_LABEL, container_options, owner

@@ -68,6 +68,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     """The language the person chose for the site ('en', 'nl', 'fr'); None until they choose."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Moved on when the password changes or the person logs out on every device: sessions of an earlier one end."""
 
     # Flask-Login reads these; keeping them here avoids a web-only subclass.
     is_active = True
@@ -75,8 +77,8 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The id Flask-Login keeps in the session cookie."""
-        return str(self.id)
+        """What Flask-Login keeps in the session cookie: the id and the session epoch, as 'id:epoch'."""
+        return f"{self.id}:{self.session_epoch}"
 
 
 class ApiToken(Base):
@@ -88,7 +90,11 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """When it was made; it expires AUTOGRADER_TOKEN_DAYS later."""
     last_used_at: Mapped[datetime | None]
+    """Its last use, to within a few minutes (grader/people/tokens.py USE_RESOLUTION)."""
+    revoked_at: Mapped[datetime | None]
+    """When its owner revoked it; a revoked token is kept, so a script using it is told why it stopped working."""
 
     user: Mapped[User] = relationship()
 

@@ -91,6 +91,10 @@ class Settings:
     invite_days: int = 14
     """Days an invite link (or a new one to reset a password) stays valid (AUTOGRADER_INVITE_DAYS, 1 or more)."""
 
+    token_days: int = 90
+    """Days an API token works after it is made; its owner sees when it expires and makes a new one on their account
+    page (AUTOGRADER_TOKEN_DAYS, 1 to 3650)."""
+
     secret_key: str | None = field(default=None, repr=False)
     """Key that signs the site's session cookies; None keeps one made once in instance/ (AUTOGRADER_SECRET_KEY)."""
 
@@ -132,6 +136,9 @@ MAX_INVITE_DAYS = 365
 MAX_PORT = 65535
 """Highest TCP port."""
 
+MAX_TOKEN_DAYS = 3650
+"""Longest an API token may work."""
+
 LEAST = {
     "workers": 1,
     "sandbox_pool": 0,
@@ -143,10 +150,11 @@ LEAST = {
     "login_failures_per_account": 1,
     "login_failures_per_address": 1,
     "login_window_minutes": 1,
+    "token_days": 1,
 }
 """Smallest value of each whole-number setting that has one."""
 
-MOST = {"invite_days": MAX_INVITE_DAYS, "smtp_port": MAX_PORT}
+MOST = {"invite_days": MAX_INVITE_DAYS, "smtp_port": MAX_PORT, "token_days": MAX_TOKEN_DAYS}
 """Largest value of each whole-number setting that has one."""
 
 ADDRESS_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")

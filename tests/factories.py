@@ -10,7 +10,8 @@ from typing import TypeVar
 
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from grader.people.accounts import create_token, create_user
+from grader.people.accounts import create_user
+from grader.people.tokens import create_token
 from grader.services import Services
 from grader.settings import load_settings
 from sandbox.container import LABEL, OWNER_LABEL, owner

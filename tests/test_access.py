@@ -19,6 +19,7 @@ from grader.models import ApiToken, Base, Cohort, Comment, Enrollment, Exercise,
 from grader.people.cohorts import CohortError, enrol
 from grader.people.comments import add_comment
 from grader.people.invites import create_invite
+from grader.people.tokens import create_token
 from tests.conftest import environ_for, running_app
 from tests.factories import (
     cohort_today,
@@ -90,6 +91,10 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple]] = {
     ("auth.login", "GET"): {"-": (200, 302, 302, 302, 302, 302, 302)},
     ("auth.login", "POST"): {"-": (400, 302, 302, 302, 302, 302, 302)},  # no password sent; logged in: go home
     ("auth.logout", "POST"): {"-": (LOGIN, 302, 302, 302, 302, 302, 302)},
+    ("account.show", "GET"): {"-": LOGGED_IN},
+    ("account.make_token", "POST"): {"-": (LOGIN, 201, 201, 201, 201, 201, 201)},
+    ("account.revoke", "POST"): {"someone else's token": (LOGIN, 404, 404, 404, 404, 404, 404)},  # only its owner
+    ("account.end_every_session", "POST"): {"-": (LOGIN, 302, 302, 302, 302, 302, 302)},
     ("auth.accept_invite", "GET"): {"pending invite": (200,) * 7, "unknown invite": (404,) * 7},
     ("auth.accept_invite", "POST"): {"pending invite": (400,) * 7, "unknown invite": (404,) * 7},  # no password
     ("exercises.index", "GET"): {"-": LOGGED_IN},
@@ -136,6 +141,8 @@ class World:
     exercise_id: int
     submissions: dict[str, int]
     invite_token: str
+    others_token: int
+    """The id of an API token of someone who is none of the roles."""
     tokens: dict[str, str] = field(default_factory=dict)
     serial: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     """Numbers for new people's addresses, each used once."""
@@ -160,6 +167,8 @@ class World:
             values["cohort_id"] = self.cohort_a if target == "A" else self.cohort_b
         elif target in self.submissions:
             values["submission_id"] = self.submissions[target]
+        elif target == "someone else's token":
+            values["token_id"] = self.others_token
         elif target.endswith("invite"):
             values["token"] = self.invite_token if target == "pending invite" else "no-such-token"
         return values
@@ -194,6 +203,11 @@ class World:
             csv = f"name,email\nNewcomer,csv{next(self.serial)}@example.test\n".encode()
             body, content_type = multipart([("learners.csv", csv)], field="file")
             return client.post(url, data=body, content_type=content_type)
+        if endpoint == "account.end_every_session":
+            response = client.post(url)
+            if role in self.users:  # every session ended: log in again, the routes after this are asked logged in
+                login(client, self.users[role])
+            return response
         if method == "GET":
             return client.get(url, headers=headers)
         return client.post(url, data=self.form(endpoint), headers=headers)
@@ -228,8 +242,18 @@ def make_world(app: Flask) -> World:
         session.flush()
         session.add(Enrollment(cohort_id=cohort_a.id, user_id=pending.id))
         token = create_invite(session, pending)
+        create_token(session, pending)
+        others_token = session.scalar(select(ApiToken.id).where(ApiToken.user_id == pending.id))
     world = World(
-        app, people, cohort_a.id, cohort_b.id, cohort_a.start_date.isoformat(), exercise_id, submissions, token
+        app,
+        people,
+        cohort_a.id,
+        cohort_b.id,
+        cohort_a.start_date.isoformat(),
+        exercise_id,
+        submissions,
+        token,
+        others_token,
     )
     world.tokens = {role: make_token(app, user) for role, user in people.items()}
     return world

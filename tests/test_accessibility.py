@@ -43,6 +43,7 @@ PAGES = {
     "plan": ("coach", "/coach/cohorts/{cohort}/plan", 200),
     "statistics": ("coach", "/coach/cohorts/{cohort}/exercises", 200),
     "authors": ("author", "/authors/", 200),
+    "account": ("learner", "/account/", 200),
 }
 
 RUN_AXE = """async (tags) => {

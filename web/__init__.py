@@ -8,7 +8,21 @@ from flask_wtf.csrf import CSRFProtect
 
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
-from web import api, auth, authors, coach, context, errors, exercises, i18n, markdown, security, submissions, throttling
+from web import (
+    account,
+    api,
+    auth,
+    authors,
+    coach,
+    context,
+    errors,
+    exercises,
+    i18n,
+    markdown,
+    security,
+    submissions,
+    throttling,
+)
 
 MAX_REQUEST_BYTES = 2_000_000
 """Largest request body accepted; anything bigger is answered with 413 before it is read."""
@@ -41,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     markdown.init_app(app)
-    for blueprint in (auth.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp):
+    for blueprint in (auth.bp, account.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     throttling.init_app(app, services.settings)

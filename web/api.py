@@ -1,6 +1,6 @@
 """The JSON API, for terminals and scripts: token auth, the exercises, submitting, reading results."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from grader.grading.submissions import SubmissionRejected
 from grader.models import Exercise, Submission
-from grader.people.accounts import user_for_token
-from web.context import db_session
+from grader.people.tokens import TokenRefused, token_owner
+from web.context import db_session, settings
 from web.exercises import exercise_or_404, submit_as
 from web.i18n import explained, hint_of, notice_of, translate
 from web.submissions import visible_submission
@@ -20,12 +20,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.before_request
 def authenticate() -> None:
-    """Every API call needs 'Authorization: Bearer TOKEN'."""
+    """Every API call needs 'Authorization: Bearer TOKEN' with a token that is known, not revoked and not expired."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = user_for_token(db_session(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if user is None:
+    if scheme.lower() != "bearer" or not token.strip():
         abort(401, description=gettext("Send a valid API token as 'Authorization: Bearer TOKEN'."))
-    db_session().commit()  # keep the token's last use
+    try:
+        user = token_owner(db_session(), token.strip(), timedelta(days=settings().token_days))
+    except TokenRefused as refused:
+        abort(401, description=translate(refused.message))
+    db_session().commit()  # the token's last use, when token_owner noted it (every few minutes at most)
     g.api_user = user
 
 

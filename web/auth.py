@@ -36,8 +36,13 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The logged-in user, from the id in the session cookie."""
-    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    """The logged-in user, from 'id:epoch' in the session cookie; a session of an earlier epoch has ended."""
+    number, _, epoch = user_id.partition(":")
+    epoch = epoch or "0"  # a cookie from before sessions had epochs: the first epoch
+    if not (number.isdigit() and epoch.isdigit()):
+        return None
+    user = db_session().get(User, int(number))
+    return user if user is not None and user.session_epoch == int(epoch) else None
 
 
 @bp.route("/login", methods=["GET", "POST"])

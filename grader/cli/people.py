@@ -4,9 +4,10 @@ import click
 
 from grader.cli.context import services
 from grader.models import Role
-from grader.people.accounts import AccountError, create_token, create_user, find_user
+from grader.people.accounts import AccountError, create_user, find_user
 from grader.people.invites import reissue_invite
 from grader.people.mail import MailError, can_send, send_invite
+from grader.people.tokens import create_token
 
 
 @click.group("users")

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from grader.messages import Message, Refusal, say
 from grader.models import Invite, User, utcnow
-from grader.people.accounts import MIN_PASSWORD_LENGTH, digest_token
+from grader.people.accounts import MIN_PASSWORD_LENGTH, digest_token, end_sessions
 
 
 class InviteError(Refusal):
@@ -53,5 +53,6 @@ def accept_invite(session: Session, invite: Invite, password: str, valid_for: ti
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InviteError(say("Choose a password of at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
     invite.user.password_hash = generate_password_hash(password)
+    end_sessions(session, invite.user)  # a new password ends the sessions logged in with the old one
     invite.used_at = utcnow()
     return invite.user

@@ -42,12 +42,14 @@
 
 // Logging out on a shared computer leaves no code behind for the next person.
 (function () {
-  const logout = document.querySelector("form[action$='/logout']");
-  if (!logout || !window.localStorage) return;
-  logout.addEventListener("submit", function () {
-    try {
-      Object.keys(localStorage).filter(function (name) { return name.startsWith("autograder:draft:"); })
-        .forEach(function (name) { localStorage.removeItem(name); });
-    } catch (error) { /* nothing kept */ }
+  if (!window.localStorage) return;
+  // The header's "Log out", and "Log out on every device" on the account page.
+  document.querySelectorAll("form[action$='/logout'], form[action$='/sessions/end']").forEach(function (logout) {
+    logout.addEventListener("submit", function () {
+      try {
+        Object.keys(localStorage).filter(function (name) { return name.startsWith("autograder:draft:"); })
+          .forEach(function (name) { localStorage.removeItem(name); });
+      } catch (error) { /* nothing kept */ }
+    });
   });
 })();
