@@ -12,12 +12,22 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from grader.grading import jobs, lifecycle
-from grader.grading.queue import job_id, later_queue, queues_of
+from grader.grading.queue import grading_queue, job_id, later_queue, queues_of
+from grader.grading.reconciler import reconcile
 from grader.grading.submissions import regrade
 from grader.grading.worker import SANDBOX_DOWN, GradingWorker
 from grader.models import Exercise, Outcome, Status, Submission
 from grader.settings import load_settings
-from tests.factories import drain_queues, login, make_user, record_submission, services_of, sessions, stored_verdicts
+from tests.factories import (
+    drain_queues,
+    free_port,
+    login,
+    make_user,
+    record_submission,
+    services_of,
+    sessions,
+    stored_verdicts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +150,19 @@ def test_a_regrade_waits_behind_the_submissions_learners_wait_for(app, client, d
     )
     assert row(app, waited_for).status == Status.GRADED  # taken first
     assert all(row(app, submission_id).status == Status.QUEUED for submission_id in graded)
+
+
+def test_a_submission_sent_while_redis_is_down_is_kept_and_queued_once_it_is_back(app_with, settings_env):
+    app = app_with(AUTOGRADER_REDIS_URL=f"redis://127.0.0.1:{free_port()}/15")  # nothing listens there
+    client = learner_of(app)
+    answer = client.post("/exercises/hello-name/submissions", data={"code:hello.py": CORRECT})
+    assert answer.status_code == 302  # the learner is taken to the submission, as always
+    submission_id = int(answer.location.rsplit("/", 1)[1])
+    assert "being checked" in client.get(answer.location).text
+    # Redis is back (the real one): the reconciler finds the submission that waits without a job.
+    back = grading_queue(settings_env["AUTOGRADER_REDIS_URL"], services_of(app).queue.name)
+    try:
+        assert reconcile(sessions(app), back, queued_grace_seconds=0).requeued == [submission_id]
+        assert job_id(back, submission_id, 2) in back.job_ids
+    finally:
+        back.delete(delete_jobs=True)

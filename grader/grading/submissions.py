@@ -1,8 +1,10 @@
 """Put submissions on their way to grading: a learner's new files, or every submission of a changed exercise again."""
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -11,6 +13,8 @@ from grader.grading import lifecycle
 from grader.grading.queue import enqueue_all, enqueue_grading
 from grader.messages import Message, Refusal, say, say_plural
 from grader.models import Exercise, Status, Submission, User, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class SubmissionRejected(Refusal):
@@ -139,7 +143,11 @@ def submit(
     )
     session.add(submission)
     session.commit()  # the worker must find the row
-    enqueue_grading(queue, submission.id, submission.attempt)
+    try:
+        enqueue_grading(queue, submission.id, submission.attempt)
+    except RedisError:
+        # The submission is kept: the reconciler queues what waits without a job once Redis is back.
+        log.warning("submission %d is kept but not queued: Redis is unreachable", submission.id, exc_info=True)
     return submission
 
 
