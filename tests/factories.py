@@ -141,7 +141,7 @@ def drain_queues(app) -> None:
     queues = queues_of(services.queue)
     while True:
         worker = GradingWorker(queues, image=services.settings.sandbox_image, connection=services.queue.connection)
-        worker.work(burst=True, with_scheduler=True)
+        worker.work(burst=True)
         if all(queue.count == 0 and ScheduledJobRegistry(queue=queue).count == 0 for queue in queues):
             return
         time.sleep(0.1)  # a job held back after a failed try: its pause is not over yet

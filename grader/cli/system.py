@@ -89,11 +89,10 @@ def worker_command(burst: bool, processes: int) -> None:
             ).start()
             jobs.use_pool(pool)
         # It grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
-        # The scheduler releases jobs held back after a failed try, when their pause is over.
         worker = GradingWorker(
             queues_of(grading.queue), image=settings.sandbox_image, connection=grading.queue.connection
         )
-        worker.work(burst=burst, with_scheduler=True)
+        worker.work(burst=burst)
     finally:
         if pool is not None:
             jobs.use_pool(None)

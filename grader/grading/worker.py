@@ -2,14 +2,18 @@
 
 While Docker is down or the sandbox image is missing, every run would fail and use up the
 submission's tries; the worker instead stops taking jobs, says so in its log and in its state in
-Redis, and starts again by itself once the sandbox can run.
+Redis, and starts again by itself once the sandbox can run. It also releases the jobs held back
+after failed tries once their pause is over (in a thread, so a killed worker leaves nothing behind).
 """
 
 import logging
+import threading
 import time
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
 from sandbox.health import sandbox_problem
 
@@ -21,6 +25,19 @@ SANDBOX_DOWN = "waiting for the sandbox"
 LONGEST_PAUSE_SECONDS = 10.0
 """Longest pause between two looks at a sandbox that cannot run."""
 
+RELEASE_EVERY_SECONDS = 1.0
+"""Seconds between two looks for held-back jobs whose pause is over."""
+
+
+def release_due_jobs(queues: list[Queue]) -> None:
+    """Put the held-back jobs of the queues whose pause is over back in line (one process at a time does it)."""
+    scheduler = RQScheduler(queues, connection=queues[0].connection, serializer=queues[0].serializer)
+    if scheduler.acquire_locks():
+        try:
+            scheduler.enqueue_scheduled_jobs()
+        finally:
+            scheduler.release_locks()
+
 
 class GradingWorker(SimpleWorker):
     """A worker that grades in its own process (trusted job code, no fork) and pauses while the sandbox is down."""
@@ -28,6 +45,21 @@ class GradingWorker(SimpleWorker):
     def __init__(self, queues: list[Queue], *, image: str, **kwargs: object) -> None:
         super().__init__(queues, **kwargs)  # type: ignore[arg-type]
         self.image = image
+
+    def work(self, burst: bool = False, **options: object) -> bool:  # type: ignore[override]
+        """Work as RQ does; release held-back jobs first, and then every second while not in burst mode."""
+        release_due_jobs(self.queues)
+        if not burst:
+            threading.Thread(target=self._release_forever, name="releaser", daemon=True).start()
+        return super().work(burst=burst, **options)  # type: ignore[arg-type]
+
+    def _release_forever(self) -> None:
+        while True:
+            time.sleep(RELEASE_EVERY_SECONDS)
+            try:
+                release_due_jobs(self.queues)
+            except RedisError:
+                log.warning("could not release held-back jobs; trying again", exc_info=True)
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
