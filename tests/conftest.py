@@ -149,6 +149,7 @@ def drain_queue(app):
     queue = services_of(app).queue
 
     def drain() -> None:
-        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+        worker = SimpleWorker([queue], connection=queue.connection, serializer=queue.serializer)
+        worker.work(burst=True, with_scheduler=False)
 
     return drain

@@ -88,7 +88,8 @@ def worker_command(burst: bool, processes: int) -> None:
             ).start()
             jobs.use_pool(pool)
         # SimpleWorker grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
-        SimpleWorker([grading.queue], connection=grading.queue.connection).work(burst=burst, with_scheduler=False)
+        worker = SimpleWorker([grading.queue], connection=grading.queue.connection, serializer=grading.queue.serializer)
+        worker.work(burst=burst, with_scheduler=False)
     finally:
         if pool is not None:
             jobs.use_pool(None)

@@ -7,12 +7,18 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from redis.retry import Retry
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 JOB_TIMEOUT = 300
 """Seconds RQ lets one grading job run before it kills the job (the sandbox stops far sooner)."""
 
 REDIS_RETRIES = 8
 """Tries of a Redis command that finds Redis restarting or still loading its data (about 6 s in all)."""
+
+SERIALIZER = JSONSerializer
+"""How jobs are written in Redis: JSON, not pickle, whose loading runs whatever code the bytes name. A job still
+names the function a worker calls, so Redis must stay ours alone (bound to this host, or with a password).
+Every worker reads with the queue's: SimpleWorker(..., serializer=queue.serializer)."""
 
 
 def grading_queue(redis_url: str, queue_name: str) -> Queue:
@@ -22,12 +28,16 @@ def grading_queue(redis_url: str, queue_name: str) -> Queue:
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), REDIS_RETRIES),
         retry_on_error=[BusyLoadingError, ConnectionError, TimeoutError],
     )
-    return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT)
+    return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT, serializer=SERIALIZER)
 
 
-def job_id(submission_id: int, attempt: int) -> str:
-    """The RQ job id of one attempt: the same attempt is never queued twice."""
-    return f"submission-{submission_id}-{attempt}"
+def job_id(queue_name: str, submission_id: int, attempt: int) -> str:
+    """The RQ job id of one attempt: the same attempt is never queued twice.
+
+    Job ids are global in Redis and every database numbers its submissions from 1: the queue's name keeps
+    another installation on the same Redis from overwriting this one's job.
+    """
+    return f"{queue_name}-submission-{submission_id}-{attempt}"
 
 
 def enqueue_grading(queue: Queue, submission_id: int, attempt: int) -> None:
@@ -36,7 +46,7 @@ def enqueue_grading(queue: Queue, submission_id: int, attempt: int) -> None:
         "grader.grading.jobs.grade_submission",
         submission_id,
         attempt,
-        job_id=job_id(submission_id, attempt),
+        job_id=job_id(queue.name, submission_id, attempt),
         result_ttl=0,
         failure_ttl=86_400,
     )

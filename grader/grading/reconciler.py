@@ -67,5 +67,5 @@ def reconcile(
 
 
 def _job_is_live(queue: Queue, submission: Submission) -> bool:
-    job = queue.fetch_job(job_id(submission.id, submission.attempt))
+    job = queue.fetch_job(job_id(queue.name, submission.id, submission.attempt))
     return job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES
