@@ -17,13 +17,16 @@ from sandbox.limits import Limits
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: instance/ and exercises/ live here unless settings say otherwise."""
 
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+"""What this installation keeps: the embedded database, the secret key, the lock of `autograder run`."""
+
 PREFIX = "AUTOGRADER_"
 """Prefix of every environment variable the system reads."""
 
 
 def default_database_url() -> str:
     """SQLite under instance/, the embedded default."""
-    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'autograder.db'}"
+    return f"sqlite:///{INSTANCE_DIR / 'autograder.db'}"
 
 
 def installation_queue_name(database_url: str) -> str:
