@@ -1,6 +1,7 @@
 """One installation per checkout or database: its own queue, its own secret key, one `autograder run` at a time."""
 
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -20,7 +21,7 @@ from grader.instance import held_lock, kept_secret
 from grader.models import Cohort, User
 from grader.people.demo import DEMO_PEOPLE, seed_demo
 from grader.services import Services
-from grader.settings import INSTANCE_DIR, Settings, SettingsError, load_settings
+from grader.settings import INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, load_settings
 
 MAKERS = 4
 """Writers that make the secret key at the same moment."""
@@ -175,3 +176,36 @@ def test_run_on_a_chosen_database_seeds_no_demo_and_a_second_run_leaves_it_alone
             assert session.scalar(select(func.count()).select_from(User)) == 0
     finally:
         services.close()
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Path:
+    """A folder with the Makefile, data in instance/, and the caches and virtual environment make makes."""
+    shutil.copy(PROJECT_ROOT / "Makefile", tmp_path / "Makefile")
+    for name in ("instance/autograder.db", "instance/secret_key", ".venv/bin/python", ".pytest_cache/README.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("kept")
+    return tmp_path
+
+
+def make(checkout: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run make in the checkout."""
+    return subprocess.run(["make", "-s", *arguments], cwd=checkout, capture_output=True, text=True, timeout=60)
+
+
+def test_make_clean_removes_caches_and_never_data(checkout):
+    assert make(checkout, "clean").returncode == 0
+    assert not (checkout / ".venv").exists() and not (checkout / ".pytest_cache").exists()
+    assert (checkout / "instance" / "autograder.db").read_text() == "kept"
+    assert (checkout / "instance" / "secret_key").read_text() == "kept"
+
+
+def test_make_wipe_data_asks_for_confirmation_and_waits_for_run_to_stop(checkout):
+    unconfirmed = make(checkout, "wipe-data")
+    assert unconfirmed.returncode != 0 and "make wipe-data CONFIRM=1" in unconfirmed.stderr
+    with held_lock(checkout / "instance" / "run-grading-0123456789ab.lock"):
+        running = make(checkout, "wipe-data", "CONFIRM=1")
+    assert running.returncode != 0 and "autograder run is running on this data" in running.stderr
+    assert (checkout / "instance" / "autograder.db").exists()
+    assert make(checkout, "wipe-data", "CONFIRM=1").returncode == 0
+    assert not (checkout / "instance").exists() and (checkout / ".venv").exists()
