@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from email.utils import getaddresses
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,6 +28,15 @@ PREFIX = "AUTOGRADER_"
 def default_database_url() -> str:
     """SQLite under instance/, the embedded default."""
     return f"sqlite:///{INSTANCE_DIR / 'autograder.db'}"
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password, if any, written as ***: fit for a message or a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    where = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{where}"))
 
 
 def installation_queue_name(database_url: str) -> str:
@@ -64,8 +74,9 @@ class Settings:
     database_url: str = field(default_factory=default_database_url)
     """SQLAlchemy URL of the database (AUTOGRADER_DATABASE_URL)."""
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    """Redis that carries grading jobs (AUTOGRADER_REDIS_URL)."""
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
+    """Redis that carries grading jobs, with its password if it has one: redis://:PASSWORD@host:6379/0, the
+    password %-escaped (AUTOGRADER_REDIS_URL). Shown only through shown_url(), which hides the password."""
 
     queue_name: str = ""
     """Name of the RQ queue of grading jobs; empty is grading- and a hash of the database, so two installations
