@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 
 TRANSLATIONS := web/translations
 
-.PHONY: run test lint format services image clean translations catalogs
+.PHONY: run test lint format services image clean wipe-data translations catalogs
 
 run: $(INSTALLED) image catalogs
 	$(BIN)/autograder run
@@ -56,5 +56,17 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $@
 
+# Caches and the virtual environment only: instance/ (the database and the secret key) is data, never cleaned.
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+# Delete this checkout's data: instance/, with the embedded database and the secret key. Only with CONFIRM=1,
+# and never while `autograder run` runs here. A database chosen with AUTOGRADER_DATABASE_URL is not touched.
+wipe-data:
+	@[ "$(CONFIRM)" = 1 ] || { echo "error: this deletes instance/: the database, every account and submission, and" \
+	  "the secret key. To do so: make wipe-data CONFIRM=1" >&2; exit 1; }
+	@for lock in instance/run-*.lock; do \
+	  [ ! -e "$$lock" ] || ! command -v flock >/dev/null || flock -n "$$lock" true || \
+	    { echo "error: autograder run is running on this data ($$lock is held): stop it first" >&2; exit 1; }; \
+	done
+	rm -rf instance

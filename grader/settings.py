@@ -1,5 +1,6 @@
 """Settings of the whole system, read once per process from AUTOGRADER_* environment variables."""
 
+import hashlib
 import os
 import re
 import types
@@ -7,11 +8,18 @@ from dataclasses import dataclass, field, fields
 from email.utils import getaddresses
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from sandbox.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout: instance/ and exercises/ live here unless settings say otherwise."""
+
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+"""What this installation keeps: the embedded database, the secret key, the lock of `autograder run`."""
 
 PREFIX = "AUTOGRADER_"
 """Prefix of every environment variable the system reads."""
@@ -19,7 +27,36 @@ PREFIX = "AUTOGRADER_"
 
 def default_database_url() -> str:
     """SQLite under instance/, the embedded default."""
-    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'autograder.db'}"
+    return f"sqlite:///{INSTANCE_DIR / 'autograder.db'}"
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password, if any, written as ***: fit for a message or a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    where = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{where}"))
+
+
+def installation_queue_name(database_url: str) -> str:
+    """grading- and a short hash of the database: one queue per installation, shared by its every process.
+
+    The database, not the URL's spelling: a relative SQLite path is resolved, and the password is left out,
+    so changing it strands no job (and the name, visible to anyone who reads Redis, never hints at it).
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError:  # the URL may hold a password: it is not repeated
+        raise SettingsError(
+            f"{PREFIX}DATABASE_URL is not a database URL such as sqlite:////srv/grader/grader.db "
+            "or postgresql://user:password@host/name"
+        ) from None
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+        database = str(Path(database).resolve())
+    where = f"{url.get_backend_name()}://{url.username or ''}@{url.host or ''}:{url.port or ''}/{database}"
+    return "grading-" + hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 class MailSecurity(StrEnum):
@@ -37,12 +74,14 @@ class Settings:
     database_url: str = field(default_factory=default_database_url)
     """SQLAlchemy URL of the database (AUTOGRADER_DATABASE_URL)."""
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    """Redis that carries grading jobs (AUTOGRADER_REDIS_URL)."""
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
+    """Redis that carries grading jobs, with its password if it has one: redis://:PASSWORD@host:6379/0, the
+    password %-escaped (AUTOGRADER_REDIS_URL). Shown only through shown_url(), which hides the password."""
 
-    queue_name: str = "grading"
-    """Name of the RQ queue of grading jobs; it also names the site's counts of failed logins in Redis, so sites
-    that share one Redis keep them apart (AUTOGRADER_QUEUE_NAME)."""
+    queue_name: str = ""
+    """Name of the RQ queue of grading jobs; empty is grading- and a hash of the database, so two installations
+    sharing a Redis never take each other's jobs. It also names the site's counts of failed logins in Redis
+    (AUTOGRADER_QUEUE_NAME; letters, digits, - and _)."""
 
     exercises_dir: Path = PROJECT_ROOT / "exercises"
     """The exercise bank (AUTOGRADER_EXERCISES_DIR)."""
@@ -129,6 +168,10 @@ class Settings:
     default_limits: Limits = field(default_factory=Limits, metadata={"environment": False})
     """Limits of an exercise whose exercise.toml names none (not read from the environment)."""
 
+    def __post_init__(self) -> None:
+        if not self.queue_name:  # frozen: the derived default is set the one way a frozen dataclass allows
+            object.__setattr__(self, "queue_name", installation_queue_name(self.database_url))
+
 
 MAX_INVITE_DAYS = 365
 """Longest an invite link may stay valid."""
@@ -160,6 +203,9 @@ MOST = {"invite_days": MAX_INVITE_DAYS, "smtp_port": MAX_PORT, "token_days": MAX
 ADDRESS_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 """What the address part of AUTOGRADER_MAIL_FROM must look like: a mail server refuses anything else anyway."""
 
+QUEUE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
+"""What AUTOGRADER_QUEUE_NAME may hold: it starts every job id, and RQ takes only these in a job id."""
+
 SITE_URL_PATTERN = re.compile(r"^https?://[^\s/?#@]+/?$")
 """What AUTOGRADER_SITE_URL must look like: a scheme and a host (with its port); no path, query or space."""
 
@@ -190,6 +236,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if isinstance(value, int) and value > most:
             raise SettingsError(f"{PREFIX}{name.upper()} must be at most {most}, not '{value}'")
     settings = Settings(**values)  # type: ignore[arg-type]  # values are parsed by each field's type
+    if not QUEUE_NAME_PATTERN.fullmatch(settings.queue_name):
+        raise SettingsError(
+            f"{PREFIX}QUEUE_NAME may only hold letters, digits, - and _ (it starts every job id), "
+            f"not '{settings.queue_name}'"
+        )
     _check_mail(settings)
     if settings.site_url and not SITE_URL_PATTERN.match(settings.site_url):
         raise SettingsError(

@@ -5,7 +5,7 @@ set -euo pipefail
 
 redis_url=${AUTOGRADER_REDIS_URL:-redis://127.0.0.1:6379/0}
 # Outside any checkout: one Redis serves every checkout on this machine, and a checkout may be deleted.
-if [ "$(id -u)" = 0 ]; then redis_dir=/var/lib/autograder/redis; else redis_dir=${XDG_STATE_HOME:-$HOME/.local/state}/autograder/redis; fi
+if [ "$(id -u)" = 0 ]; then redis_base=/var/lib/autograder; else redis_base=${XDG_STATE_HOME:-$HOME/.local/state}/autograder; fi
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
@@ -46,15 +46,44 @@ ensure_docker() {
   wait_for 60 docker info || { echo "error: dockerd did not start; see /var/log/autograder-dockerd.log" >&2; exit 1; }
 }
 
+read_redis_url() {
+  # The parts of AUTOGRADER_REDIS_URL as redis-py reads them (%-escapes undone), one a line: scheme, host, port,
+  # user, the password as a line of Redis configuration (each byte escaped: no quoting can go wrong), the password.
+  python3 - "$redis_url" <<'PY'
+import sys
+from urllib.parse import unquote, urlsplit
+url = urlsplit(sys.argv[1])
+try:
+    port = url.port or 6379
+except ValueError:
+    port = None
+password = unquote(url.password or "")
+if url.scheme not in ("redis", "rediss") or not url.hostname or port is None or "\n" in password:
+    sys.exit("error: AUTOGRADER_REDIS_URL must look like redis://[:PASSWORD@]HOST[:PORT]/DB")
+print(url.scheme, url.hostname, port, unquote(url.username or ""), sep="\n")
+print(password and 'requirepass "' + "".join(f"\\x{byte:02x}" for byte in password.encode()) + '"')
+print(password)
+print("end")  # so that empty lines before it are kept by $(...)
+PY
+}
+
 ensure_redis() {
-  # Only a Redis on this machine is ours to start; a remote one is the deployer's.
-  local hostport=${redis_url#redis://}; hostport=${hostport%%/*}; hostport=${hostport##*@}
-  local host=${hostport%%:*} port=${hostport##*:}
-  [ "$port" = "$hostport" ] && port=6379
-  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then wait_for_redis_data "$host" "$port"; return; fi
+  local parts scheme host port user config password
+  parts=$(read_redis_url) || exit 1
+  { read -r scheme; read -r host; read -r port; read -r user; read -r config; IFS= read -r password; } <<<"$parts"
+  # redis-cli reads the password from the environment, never from its command line, where `ps` would show it.
+  redis_cli=(redis-cli --no-auth-warning -h "$host" -p "$port" ${user:+--user "$user"})
+  if [ -n "$password" ]; then export REDISCLI_AUTH=$password; else unset REDISCLI_AUTH; fi
+  # A rediss:// (TLS) Redis is another host's: reachable is all we check.
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then [ "$scheme" = rediss ] || wait_for_redis_data "$host" "$port"; return; fi
   case $host in 127.0.0.1|localhost) ;; *)
     echo "error: Redis is not reachable at $host:$port (AUTOGRADER_REDIS_URL)." >&2; exit 1;;
   esac
+  if [ -n "$user" ] && [ "$user" != default ]; then
+    echo "error: a Redis started here has a password for its default user only: write AUTOGRADER_REDIS_URL" \
+      "as redis://:PASSWORD@$host:$port/0, without the user name '$user'" >&2
+    exit 1
+  fi
   if ! command -v redis-server >/dev/null; then
     if can_apt; then
       echo "installing Redis (redis-server)"
@@ -64,10 +93,16 @@ ensure_redis() {
       exit 1
     fi
   fi
-  echo "starting Redis on $host:$port (data in $redis_dir)"
+  # Two Redis servers must never share a folder: each would overwrite the other's append-only file.
+  local redis_dir=$redis_base/redis
+  [ "$port" = 6379 ] || redis_dir=$redis_base/redis-$port
+  echo "starting Redis on $host:$port (data in $redis_dir${password:+, with the password of AUTOGRADER_REDIS_URL})"
   mkdir -p "$redis_dir"
+  # Only this host may connect. The password, if the URL has one, comes as configuration on stdin: never on a
+  # command line or on disk, and given again at each start, so a Redis restarted here always asks for it.
   # Redis only carries work (the database is the truth), so a failed snapshot must never stop writes.
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$redis_dir" --logfile "$redis_dir/redis.log" \
+  printf '%s\n' "$config" | env -u REDISCLI_AUTH redis-server - --daemonize yes --bind 127.0.0.1 --protected-mode yes --port "$port" \
+    --dir "$redis_dir" --logfile "$redis_dir/redis.log" \
     --appendonly yes --save "" --stop-writes-on-bgsave-error no >/dev/null
   wait_for 10 bash -c "exec 3<>/dev/tcp/$host/$port" || { echo "error: Redis did not start; see $redis_dir/redis.log" >&2; exit 1; }
   wait_for_redis_data "$host" "$port"
@@ -75,11 +110,28 @@ ensure_redis() {
 
 wait_for_redis_data() {  # wait_for_redis_data HOST PORT
   # A Redis that has just started answers "LOADING" until its data is read back; clients must not see that.
+  # A password it refuses (or asks for) is said at once: waiting would not change it.
   command -v redis-cli >/dev/null || return 0
-  wait_for 60 redis_answers_pong "$1" "$2" || { echo "error: Redis at $1:$2 did not finish loading its data" >&2; exit 1; }
+  local answer
+  for _ in $(seq 240); do
+    answer=$("${redis_cli[@]}" ping 2>&1 || true)
+    case $answer in
+      *NOAUTH*|*WRONGPASS*|*"invalid password"*)
+        echo "error: Redis at $1:$2 refuses the password of AUTOGRADER_REDIS_URL, or asks for one it does not" \
+          "have: write it as redis://:PASSWORD@$1:$2/0" >&2
+        exit 1;;
+      *"without any password configured"*PONG*)
+        echo "warning: Redis at $1:$2 asks for no password, though AUTOGRADER_REDIS_URL has one: any program" \
+          "on this host can use it. Set that password in its configuration (requirepass), or stop it" \
+          "(redis-cli shutdown) and run this again: it then starts Redis asking for that password." >&2
+        return 0;;
+      *PONG*) return 0;;
+    esac
+    sleep 0.25
+  done
+  echo "error: Redis at $1:$2 did not finish loading its data ($answer)" >&2
+  exit 1
 }
-
-redis_answers_pong() { [ "$(redis-cli -h "$1" -p "$2" ping 2>/dev/null)" = PONG ]; }
 
 ensure_gvisor() {
   # Optional: register gVisor's runsc as a Docker runtime, so AUTOGRADER_SANDBOX_RUNTIME=runsc can be used.

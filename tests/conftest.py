@@ -1,12 +1,14 @@
 """Fixtures: a real database file, a real Redis queue of its own, real Docker, a real mail server; nothing is faked."""
 
 import contextlib
+import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import docker
 import docker.errors
@@ -21,13 +23,23 @@ from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
 from grader.grading.queue import later_queue
 from grader.services import Services
-from grader.settings import PROJECT_ROOT, load_settings
+from grader.settings import PROJECT_ROOT, load_settings, shown_url
 from tests.factories import MailServer, drain_queues
 from web import create_app
 
 pytest_plugins = ["tests.browsing"]  # the browser tests' fixtures: live_server, browser
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+def redis_url_for_tests(environ: Mapping[str, str]) -> str:
+    """Database 15 of the Redis `make test` makes sure of: this host's as AUTOGRADER_REDIS_URL names it, with its
+    password (ensure-services starts it asking for that one), else 127.0.0.1:6379."""
+    configured = urlsplit(environ.get("AUTOGRADER_REDIS_URL", ""))
+    if configured.scheme != "redis" or configured.hostname not in ("127.0.0.1", "localhost"):
+        return "redis://127.0.0.1:6379/15"
+    return urlunsplit(configured._replace(path="/15"))
+
+
+TEST_REDIS_URL = redis_url_for_tests(os.environ)
 """Redis database used by the tests, apart from the one `make run` uses."""
 
 
@@ -47,7 +59,7 @@ def redis_url() -> str:
         with Redis.from_url(TEST_REDIS_URL) as redis:
             redis.ping()
     except RedisError as error:
-        pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL} ({error}); run the tests with `make test`.")
+        pytest.fail(f"Redis is not reachable at {shown_url(TEST_REDIS_URL)} ({error}); run the tests with `make test`.")
     return TEST_REDIS_URL
 
 

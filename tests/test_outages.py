@@ -4,10 +4,11 @@ import contextlib
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import docker.errors
 import pytest
+from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
@@ -166,3 +167,20 @@ def test_a_submission_sent_while_redis_is_down_is_kept_and_queued_once_it_is_bac
         assert job_id(back, submission_id, 2) in back.job_ids
     finally:
         back.delete(delete_jobs=True)
+
+
+def test_a_job_taken_from_the_line_by_a_worker_that_died_is_queued_again(app):
+    client = learner_of(app)
+    taken, started_long_ago, started_just_now = submit(client), submit(client), submit(learner_of(app))
+    queue = services_of(app).queue
+    # Each worker was killed right after taking its job from the line: the jobs are in no line any more,
+    # yet Redis still says queued, or started (by a worker that never got to claim the submission).
+    assert queue.connection.delete(queue.key) == 1
+    for submission_id, seconds_ago in ((started_long_ago, 120), (started_just_now, 1)):
+        job = Job.fetch(job_id(queue, submission_id, 1), connection=queue.connection, serializer=queue.serializer)
+        job.set_status(JobStatus.STARTED)
+        job.started_at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+        job.save()
+    assert sorted(reconcile(sessions(app), queue, queued_grace_seconds=0).requeued) == sorted([taken, started_long_ago])
+    for submission_id in (taken, started_long_ago):
+        assert job_id(queue, submission_id, 2) in queue.job_ids

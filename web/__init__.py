@@ -1,13 +1,11 @@
 """The web site: learners submit and read results; coaches follow cohorts; the JSON API serves scripts."""
 
-import secrets
-from pathlib import Path
-
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from grader.instance import kept_secret
 from grader.services import Services
-from grader.settings import PROJECT_ROOT, load_settings
+from grader.settings import INSTANCE_DIR, load_settings
 from web import (
     account,
     api,
@@ -32,7 +30,7 @@ csrf = CSRFProtect()
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from AUTOGRADER_* settings, or from test_config (with SETTINGS or SERVICES) in the tests."""
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -44,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.pop("SETTINGS", None) or load_settings()
     )
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = services.settings.secret_key or _instance_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = services.settings.secret_key or kept_secret(INSTANCE_DIR / "secret_key")
     if services.settings.https:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
 
@@ -60,13 +58,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     throttling.init_app(app, services.settings)
     return app
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key kept in instance/, made once, so sessions survive a restart."""
-    path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()

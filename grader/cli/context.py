@@ -1,10 +1,10 @@
 """What every command shares: this process's Services, built on first use and closed when the command ends."""
 
 import click
-from redis.exceptions import RedisError
+from redis.exceptions import AuthenticationError, RedisError
 
 from grader.services import Services
-from grader.settings import SettingsError, load_settings
+from grader.settings import SettingsError, load_settings, shown_url
 
 
 def services() -> Services:
@@ -20,11 +20,17 @@ def services() -> Services:
 
 
 def require_redis() -> None:
-    """Stop with a clear message when Redis cannot be reached."""
+    """Stop with a clear message when Redis cannot be reached or refuses our password."""
     current = services()
+    where = shown_url(current.settings.redis_url)
     try:
         current.queue.connection.ping()
+    except AuthenticationError as error:
+        raise click.ClickException(
+            f"Redis at {where} refuses the password of AUTOGRADER_REDIS_URL, or asks for one it does not have "
+            f"({error}). Write it as redis://:PASSWORD@host:port/db."
+        ) from error
     except RedisError as error:
         raise click.ClickException(
-            f"Redis is not reachable at {current.settings.redis_url} ({error}). Start it, or run 'make run'."
+            f"Redis is not reachable at {where} ({error}). Start it, or run 'make run'."
         ) from error

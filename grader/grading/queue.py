@@ -14,12 +14,18 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from redis.retry import Retry
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 JOB_TIMEOUT = 300
 """Seconds RQ lets one grading job run before it kills the job (the sandbox stops far sooner)."""
 
 REDIS_RETRIES = 8
 """Tries of a Redis command that finds Redis restarting or still loading its data (about 6 s in all)."""
+
+SERIALIZER = JSONSerializer
+"""How jobs are written in Redis: JSON, not pickle, whose loading runs whatever code the bytes name. A job still
+names the function a worker calls, so Redis must stay ours alone (bound to this host, or with a password).
+Every worker reads with the queue's serializer (grader/grading/worker.py)."""
 
 
 def grading_queue(redis_url: str, queue_name: str) -> Queue:
@@ -29,7 +35,7 @@ def grading_queue(redis_url: str, queue_name: str) -> Queue:
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), REDIS_RETRIES),
         retry_on_error=[BusyLoadingError, ConnectionError, TimeoutError],
     )
-    return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT)
+    return Queue(queue_name, connection=connection, default_timeout=JOB_TIMEOUT, serializer=SERIALIZER)
 
 
 GRADE = "grader.grading.jobs.grade_submission"

@@ -5,7 +5,7 @@ Each new try gets a new attempt number, so a late result from an older try is ne
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from rq import Queue
 from rq.exceptions import NoSuchJobError
@@ -22,6 +22,9 @@ LEASE_SECONDS = JOB_TIMEOUT + 60
 
 QUEUED_GRACE_SECONDS = 30
 """Seconds a queued submission may wait before its job in Redis is looked for."""
+
+CLAIM_GRACE_SECONDS = 30
+"""Seconds a started job may take to mark its submission running (the database may be locked a moment)."""
 
 LIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
@@ -71,11 +74,28 @@ def reconcile(
 
 
 def _job_is_live(queue: Queue, submission: Submission) -> bool:
-    """Whether the attempt's job waits, runs or is held back in Redis, on either queue."""
+    """Whether the attempt's job really waits in line, is held back, or was started a moment ago.
+
+    A job's status alone can mislead: a worker killed just after taking a job from the line leaves it
+    marked queued (or started) in Redis, in no line and run by nobody, for ever.
+    """
     try:
         job = Job.fetch(
             job_id(queue, submission.id, submission.attempt), connection=queue.connection, serializer=queue.serializer
         )
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in LIVE_JOB_STATES
+    status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED:
+        line = Queue(job.origin, connection=queue.connection, serializer=queue.serializer)
+        return line.get_job_position(job.id) is not None
+    if status == JobStatus.STARTED:
+        # A job's first step marks its submission running; one still waiting long after its job
+        # started was never reached: the worker died first.
+        started = job.started_at
+        return started is not None and (datetime.now(UTC) - _aware(started)).total_seconds() < CLAIM_GRACE_SECONDS
+    return status in LIVE_JOB_STATES
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

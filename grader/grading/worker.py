@@ -43,7 +43,8 @@ class GradingWorker(SimpleWorker):
     """A worker that grades in its own process (trusted job code, no fork) and pauses while the sandbox is down."""
 
     def __init__(self, queues: list[Queue], *, image: str, **kwargs: object) -> None:
-        super().__init__(queues, **kwargs)  # type: ignore[arg-type]
+        # Jobs are read as the queue writes them (JSON; grader/grading/queue.py).
+        super().__init__(queues, serializer=queues[0].serializer, **kwargs)  # type: ignore[arg-type]
         self.image = image
 
     def work(self, burst: bool = False, **options: object) -> bool:  # type: ignore[override]
