@@ -36,14 +36,29 @@ ensure_docker() {
     exit 1
   fi
   echo "starting the Docker daemon"
-  if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then :; else
-    # A daemon that crashed leaves its pid file behind, and a new one refuses to start while it is there.
-    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-      rm -f /var/run/docker.pid
-    fi
-    nohup dockerd >/var/log/autograder-dockerd.log 2>&1 &
+  if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then
+    wait_for 60 docker info && return
+  else
+    # A daemon that crashed can leave its containerd and pid file behind, and a new one may then fail to
+    # start: clear them and start it again, once, before giving up.
+    for _ in 1 2; do
+      clear_crashed_dockerd
+      nohup dockerd >>/var/log/autograder-dockerd.log 2>&1 &
+      wait_for 60 docker info && return
+    done
   fi
-  wait_for 60 docker info || { echo "error: dockerd did not start; see /var/log/autograder-dockerd.log" >&2; exit 1; }
+  echo "error: dockerd did not start; see /var/log/autograder-dockerd.log" >&2
+  exit 1
+}
+
+clear_crashed_dockerd() {
+  local pid
+  if [ -f /var/run/docker.pid ]; then
+    pid=$(cat /var/run/docker.pid)
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null; wait_for 10 bash -c "! kill -0 $pid"; fi
+    rm -f /var/run/docker.pid
+  fi
+  pkill -9 -f '^containerd --config /var/run/docker/containerd/containerd.toml' 2>/dev/null || true
 }
 
 read_redis_url() {
