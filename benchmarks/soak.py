@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
 from grader.cli.system import site_command, start_workers
+from grader.grading.caretaker import INTERVAL_SECONDS
 from grader.grading.queue import later_queue
 from grader.grading.reconciler import reconcile
 from grader.models import Outcome, Status, StoredVerdict, Submission
@@ -49,7 +50,6 @@ from grader.people.tokens import create_token
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings
 from sandbox.container import LABEL, OWNER_LABEL
-from sandbox.reaper import reap
 
 ENSURE_SERVICES = str(PROJECT_ROOT / "scripts" / "ensure-services.sh")
 EXERCISE = "hello-name"
@@ -87,9 +87,17 @@ class Soak:
         self.refusals = 0
         self.errors: list[str] = []
         self.killed = 0
+        self.faults_done: list[str] = []
+        self.deadline = float("inf")
         self.worker_pids: set[int] = set()
         self.lock = threading.Lock()
+        self.chaos_thread: threading.Thread | None = None
+        self.site: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
         self.done = threading.Event()
+        """Set when the faults are over."""
+        self.finished = threading.Event()
+        """Set when the soak stops."""
 
     def prepare(self) -> list[str]:
         """The database, the exercise bank and one API token per learner."""
@@ -130,6 +138,9 @@ class Soak:
         for _ in range(count):
             code, outcome, _weight = rng.choices(CODES, weights=[weight for *_, weight in CODES])[0]
             while True:
+                if time.monotonic() > self.deadline:
+                    self.errors.append("the learner could not send everything before the deadline")
+                    return
                 status, body = self.post(token, {"files": {"hello.py": code}})
                 if status == 202:
                     with self.lock:
@@ -162,6 +173,12 @@ class Soak:
 
     def chaos(self) -> None:
         """Kill a worker every few seconds and start another; restart Redis once and dockerd once."""
+        try:
+            self._chaos()
+        except Exception as error:
+            self.errors.append(f"the faults stopped early: {error}")
+
+    def _chaos(self) -> None:
         rng = random.Random(7)
         total = self.options.submissions
         faults = {"redis": total // 3, "docker": 2 * total // 3}
@@ -169,12 +186,16 @@ class Soak:
         while not self.done.wait(0.2):
             with self.lock:
                 sent = len(self.expected)
-            if "redis" in faults and sent >= faults["redis"]:
-                del faults["redis"]
-                restart_redis(self.services.settings.redis_url)
-            if "docker" in faults and sent >= faults["docker"]:
-                del faults["docker"]
-                crash_docker()
+            for fault in [name for name, after in faults.items() if sent >= after]:
+                del faults[fault]
+                try:
+                    if fault == "redis":
+                        restart_redis(self.services.settings.redis_url, self.services.settings.queue_name)
+                    else:
+                        crash_docker()
+                    self.faults_done.append(fault)
+                except (Exception, SystemExit) as error:  # the soak then fails: a fault it claims must happen
+                    self.errors.append(f"could not bring about the {fault} fault: {error}")
             if time.monotonic() >= next_kill:
                 next_kill += self.options.kill_every
                 victim = rng.randrange(len(self.workers))
@@ -192,7 +213,7 @@ class Soak:
         self.worker_pids.add(self.workers[number].pid)
 
     def reconciler(self) -> None:
-        while not self.done.wait(RECONCILE_EVERY):
+        while not self.finished.wait(RECONCILE_EVERY):
             with contextlib.suppress(Exception):  # Redis restarting: the next pass tries again
                 reconcile(self.services.sessions, self.services.queue, lease_seconds=LEASE_SECONDS)
 
@@ -202,9 +223,13 @@ class Soak:
 
     def stop(self) -> None:
         self.done.set()
-        for child in (self.site, *self.workers):
+        self.finished.set()
+        if self.chaos_thread is not None:
+            self.chaos_thread.join(timeout=120)  # a worker it is starting is then in self.workers, and stopped
+        children = [child for child in (self.site, *self.workers) if child is not None]
+        for child in children:
             child.terminate()
-        for child in (self.site, *self.workers):
+        for child in children:
             try:
                 child.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -222,13 +247,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds to wait for the last verdict")
     options = parser.parse_args()
     soak = Soak(options)
-    tokens = soak.prepare()
-    soak.start()
+    left = -1
     try:
+        tokens = soak.prepare()
+        soak.start()
         elapsed = run(soak, tokens)
+        left = dead_workers_containers(soak)
     finally:
         soak.stop()
-    sys.exit(report(soak, elapsed))
+    left += containers_of(soak.worker_pids)  # a worker stopped cleanly removes its started sandboxes itself
+    sys.exit(report(soak, elapsed, left))
 
 
 def run(soak: Soak, tokens: list[str]) -> float:
@@ -242,18 +270,21 @@ def run(soak: Soak, tokens: list[str]) -> float:
         threading.Thread(target=soak.learner, args=(token, share, random.Random(rng.random())))
         for token, share in zip(tokens, shares, strict=True)
     ]
-    helpers = [threading.Thread(target=soak.chaos, daemon=True), threading.Thread(target=soak.reconciler, daemon=True)]
+    soak.chaos_thread = threading.Thread(target=soak.chaos, daemon=True)
+    helpers = [soak.chaos_thread, threading.Thread(target=soak.reconciler, daemon=True)]
+    soak.deadline = started + options.timeout
     for thread in itertools.chain(threads, helpers):
         thread.start()
     for thread in threads:
         thread.join()
-    deadline = time.monotonic() + options.timeout
-    while soak.unfinished() and time.monotonic() < deadline:
+    soak.done.set()  # no more faults: what follows is the system catching up
+    soak.chaos_thread.join(timeout=120)
+    while soak.unfinished() and time.monotonic() < soak.deadline:
         time.sleep(0.5)
     return time.monotonic() - started
 
 
-def report(soak: Soak, elapsed: float) -> int:
+def report(soak: Soak, elapsed: float, left: int) -> int:
     """Print the figures and the checks; the exit status: 1 if a check failed."""
     with soak.services.sessions() as session:
         rows = {
@@ -277,14 +308,15 @@ def report(soak: Soak, elapsed: float) -> int:
         for number, outcome in accepted.items()
         if number in rows and rows[number][1] not in (outcome, Outcome.INFRASTRUCTURE)
     ]
-    left = containers_left(soak.worker_pids)
     waits = sorted(
         rows[number][2].timestamp() - sent
         for number, sent in soak.sent_at.items()
         if number in rows and rows[number][2] is not None
     )
     print(f"soak: {len(accepted)} submissions from {soak.options.learners} learners in {elapsed:.0f} s")
-    print(f"  faults: {soak.killed} workers killed (SIGKILL), Redis restarted empty once, dockerd killed once")
+    faults = {"redis": "Redis restarted with the soak's data thrown away", "docker": "dockerd killed (SIGKILL)"}
+    done = ", ".join(faults[fault] for fault in soak.faults_done) or "no other fault"
+    print(f"  faults: {soak.killed} workers killed (SIGKILL); {done}")
     print(f"  asked to wait for an earlier result (in-flight cap): {soak.refusals}")
     if waits:
         p95 = waits[int(0.95 * (len(waits) - 1))]
@@ -293,22 +325,30 @@ def report(soak: Soak, elapsed: float) -> int:
         "lost": len(lost),
         "stuck (no verdict)": len(stuck),
         "not graded exactly once": len(twice),
-        "a verdict other than the code deserves": len(wrong),
+        "a verdict other than its code deserves": len(wrong),
         "containers left": left,
-        "errors answered to learners": len(soak.errors),
+        "given up as our fault (infrastructure)": len(infrastructure),
+        "faults that did not happen, or errors": len(soak.errors) + 2 - len(soak.faults_done),
     }
     for name, count in checks.items():
         print(f"  {name:<40} {count}")
-    print(f"  given up as our fault (infrastructure)        {len(infrastructure)}")
     for error in soak.errors[:5]:
         print(f"    {error}")
     return 1 if any(checks.values()) else 0
 
 
-def containers_left(worker_pids: set[int]) -> int:
-    """Sandbox containers of the soak's workers once the reaper has run, as each live worker's caretaker does."""
+def dead_workers_containers(soak: Soak) -> int:
+    """Containers of the killed workers still there once the live workers' caretakers had two rounds to reap them."""
+    dead = {pid for pid in soak.worker_pids if pid not in {worker.pid for worker in soak.workers}}
+    deadline = time.monotonic() + 2 * INTERVAL_SECONDS + 5
+    while (count := containers_of(dead)) and time.monotonic() < deadline:
+        time.sleep(1)
+    return count
+
+
+def containers_of(worker_pids: set[int]) -> int:
+    """Sandbox containers, running or not, started by the given worker processes of this host."""
     with contextlib.closing(docker.from_env()) as client:
-        reap(client)
         return sum(
             1
             for container in client.containers.list(all=True, filters={"label": LABEL})
@@ -321,10 +361,13 @@ def _pid_of(owner: str) -> int | None:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
 
-def restart_redis(redis_url: str) -> None:
-    """Stop Redis without saving (its jobs are gone), then start it as `make` does."""
+def restart_redis(redis_url: str, queue_name: str) -> None:
+    """Throw away the soak's jobs, queues and registries, stop Redis without saving, start it as `make` does."""
+    redis = Redis.from_url(redis_url)
+    for key in redis.scan_iter(match=f"*{queue_name}*", count=1000):
+        redis.delete(key)
     with contextlib.suppress(Exception):
-        Redis.from_url(redis_url).shutdown(nosave=True)
+        redis.shutdown(nosave=True)
     subprocess.run([ENSURE_SERVICES], check=True, capture_output=True)
 
 

@@ -55,7 +55,11 @@ clear_crashed_dockerd() {
   local pid
   if [ -f /var/run/docker.pid ]; then
     pid=$(cat /var/run/docker.pid)
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null; wait_for 10 bash -c "! kill -0 $pid"; fi
+    # Only a dockerd that does not answer: a pid file left by a crash may name another process by now.
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+      kill -9 "$pid" 2>/dev/null
+      wait_for 10 bash -c "! kill -0 $pid"
+    fi
     rm -f /var/run/docker.pid
   fi
   pkill -9 -f '^containerd --config /var/run/docker/containerd/containerd.toml' 2>/dev/null || true

@@ -139,7 +139,9 @@ def drain_queues(app) -> None:
 
     services = services_of(app)
     queues = queues_of(services.queue)
+    deadline = time.monotonic() + 600
     while True:
+        assert time.monotonic() < deadline, "the grading queues did not empty in 600 s"
         worker = GradingWorker(queues, image=services.settings.sandbox_image, connection=services.queue.connection)
         worker.work(burst=True)
         if all(queue.count == 0 and ScheduledJobRegistry(queue=queue).count == 0 for queue in queues):

@@ -4,6 +4,7 @@ import contextlib
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import docker.errors
@@ -13,10 +14,10 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from grader.grading import jobs, lifecycle
-from grader.grading.queue import grading_queue, job_id, later_queue, queues_of
+from grader.grading.queue import enqueue_grading, grading_queue, job_id, later_queue, queues_of
 from grader.grading.reconciler import reconcile
 from grader.grading.submissions import regrade
-from grader.grading.worker import SANDBOX_DOWN, GradingWorker
+from grader.grading.worker import SANDBOX_DOWN, GradingWorker, release_due_jobs
 from grader.models import Exercise, Outcome, Status, Submission
 from grader.settings import load_settings
 from tests.factories import (
@@ -58,10 +59,6 @@ def wait_until(condition, seconds=60) -> None:
         time.sleep(0.05)
 
 
-def states_of_workers(queue) -> set[bytes]:
-    return {queue.connection.hget(key, "state") for key in queue.connection.keys("rq:worker:*")}
-
-
 @pytest.fixture
 def absent_image(docker_client):
     """The name of a sandbox image that is not there (yet); the test may tag the real one with it."""
@@ -77,18 +74,21 @@ def test_while_the_image_is_missing_no_job_is_taken_and_none_is_charged(app_with
     services = services_of(app)
     queue = services.queue
     seen: dict[str, object] = {}
+    worker = GradingWorker(queues_of(queue), image=absent_image, connection=queue.connection)
 
     def bring_the_image_back() -> None:
-        # The worker says in Redis why it waits; only then does the image come back.
-        wait_until(lambda: SANDBOX_DOWN.encode() in states_of_workers(queue))
-        submission = row(app, submission_id)
-        seen.update(status=submission.status, tries=submission.tries, attempt=submission.attempt, waiting=queue.count)
-        docker_client.images.get(load_settings({}).sandbox_image).tag(*absent_image.split(":"))
+        try:
+            # The worker says in Redis why it waits; only then does the image come back.
+            wait_until(lambda: queue.connection.hget(worker.key, "state") == SANDBOX_DOWN.encode())
+            submission = row(app, submission_id)
+            seen.update(status=submission.status, tries=submission.tries, attempt=submission.attempt)
+            seen.update(waiting=queue.count)
+        finally:  # whatever happened, the worker must be able to finish
+            docker_client.images.get(load_settings({}).sandbox_image).tag(*absent_image.split(":"))
 
     helper = threading.Thread(target=bring_the_image_back)
     helper.start()
-    # The worker runs here, in the main thread, as RQ needs for its signals.
-    GradingWorker(queues_of(queue), image=absent_image, connection=queue.connection).work(burst=True)
+    worker.work(burst=True)  # here, in the main thread, as RQ needs for its signals
     helper.join()
     assert seen == {"status": Status.QUEUED, "tries": 0, "attempt": 1, "waiting": 1}  # untouched while it waited
     assert stored_verdicts(app, submission_id) == [(1, Outcome.PASSED)]
@@ -184,3 +184,26 @@ def test_a_job_taken_from_the_line_by_a_worker_that_died_is_queued_again(app):
     assert sorted(reconcile(sessions(app), queue, queued_grace_seconds=0).requeued) == sorted([taken, started_long_ago])
     for submission_id in (taken, started_long_ago):
         assert job_id(queue, submission_id, 2) in queue.job_ids
+
+
+def test_a_held_back_job_is_released_once_and_one_lost_on_the_way_is_found(app):
+    submission_id = submit(learner_of(app))
+    queue = services_of(app).queue
+    queue.connection.delete(queue.key)  # the first job is not this test's concern
+    with sessions(app).begin() as session:
+        submission = session.get(Submission, submission_id)
+        submission.status = Status.RUNNING  # as if a worker held it, then found every try failed
+        next_attempt = lifecycle.new_attempt(submission)
+    enqueue_grading(queue, submission_id, next_attempt, after_seconds=0.01)
+    held_back = ScheduledJobRegistry(queue=queue)
+    wait_until(lambda: held_back.get_jobs_to_schedule() != [])  # its pause is over
+    with ThreadPoolExecutor(4) as pool:  # four workers look at once
+        released = list(pool.map(lambda _: release_due_jobs(queues_of(queue)), range(4)))
+    assert sum(released) == 1 and queue.job_ids == [job_id(queue, submission_id, next_attempt)]
+    # A worker killed between taking it out of the held-back set and putting it in line loses it:
+    queue.connection.delete(queue.key)
+    job = Job.fetch(
+        job_id(queue, submission_id, next_attempt), connection=queue.connection, serializer=queue.serializer
+    )
+    job.set_status(JobStatus.SCHEDULED)
+    assert reconcile(sessions(app), queue, queued_grace_seconds=0).requeued == [submission_id]

@@ -11,7 +11,9 @@ import click
 from grader import services as process_services
 from grader.cli.context import require_redis, services
 from grader.cli.exercises import load_and_report
+from grader.instance import AlreadyRunning, held_lock
 from grader.people.demo import seed_demo
+from grader.settings import INSTANCE_DIR, default_database_url
 
 WORKER_STOP_SECONDS = 30
 """Seconds the worker may take to finish its job when the system stops."""
@@ -24,18 +26,33 @@ SITE_APP = "web:create_app()"
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def run_command(host: str, port: int) -> None:
-    """Prepare the database, load exercises, seed the demo, then serve the site and the grading workers."""
+    """Prepare the database, load exercises, seed the demo (embedded database only), then serve site and workers.
+
+    One at a time per installation: a second one stops at once and says so, leaving the first alone.
+    """
+    settings = services().settings
+    lock = INSTANCE_DIR / f"run-{settings.queue_name}.lock"
+    try:
+        with held_lock(lock):
+            _run(host, port)
+    except AlreadyRunning as running:
+        process = f"process {running.pid}" if running.pid is not None else "another process"
+        raise click.ClickException(
+            f"autograder run is already running for this installation ({process}, holding {lock}): "
+            "use that one, or stop it first (Ctrl-C where it runs)"
+        ) from None
+
+
+def _run(host: str, port: int) -> None:
     require_redis()
     services().prepare_database()
     load_and_report()
-    with services().sessions.begin() as session:
-        created = seed_demo(session)
-    if created:
-        click.echo("\nDemo accounts (shown only this once; keep them):")
-        for email, role, password in created:
-            click.echo(f"  {role:8} {email:20} password: {password}")
-        click.echo("")
-    workers = services().settings.workers
+    settings = services().settings
+    if settings.database_url == default_database_url():
+        _seed_demo()
+    else:  # a database someone chose is theirs: no demo people with known passwords in it
+        click.echo("no demo cohort: AUTOGRADER_DATABASE_URL is set (create a coach with 'autograder users create')")
+    workers = settings.workers
     children = [
         subprocess.Popen([*site_command(host, port), "--access-logfile", "-"]),
         *start_workers(workers, burst=False),
@@ -50,6 +67,17 @@ def run_command(host: str, port: int) -> None:
         click.echo("stopping: the worker finishes the submission in hand first")
     finally:
         _stop(children)
+
+
+def _seed_demo() -> None:
+    """The demo cohort of the embedded database, so a fresh checkout has people to log in as."""
+    with services().sessions.begin() as session:
+        created = seed_demo(session)
+    if created:
+        click.echo("\nDemo accounts (shown only this once; keep them):")
+        for email, role, password in created:
+            click.echo(f"  {role:8} {email:20} password: {password}")
+        click.echo("")
 
 
 @click.command("worker")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,7 +65,9 @@ def reconcile(
             if submission.tries >= lifecycle.MAX_TRIES:
                 if lifecycle.give_up(submission, f"{submission.tries} tries failed"):
                     given_up.append(submission.id)
-            elif (attempt := lifecycle.new_attempt(submission)) is not None:
+            # A dead worker's run counts as a try (a submission that kills workers must end); a job Redis
+            # lost does not: it never ran.
+            elif attempt := lifecycle.new_attempt(submission, spend_try=submission.status == Status.RUNNING):
                 # A learner waiting for a first verdict goes first in line; a regrade waits behind.
                 (requeued if submission.graded_at is None else requeued_later).append((submission.id, attempt))
     # Enqueue after commit, so a worker that picks the job up finds the new attempt in the row.
@@ -94,6 +97,9 @@ def _job_is_live(queue: Queue, submission: Submission) -> bool:
         # started was never reached: the worker died first.
         started = job.started_at
         return started is not None and (datetime.now(UTC) - _aware(started)).total_seconds() < CLAIM_GRACE_SECONDS
+    if status == JobStatus.SCHEDULED:
+        held_back = ScheduledJobRegistry(queue=Queue(job.origin, connection=queue.connection))
+        return queue.connection.zscore(held_back.key, job.id) is not None
     return status in LIVE_JOB_STATES
 
 

@@ -12,8 +12,10 @@ import time
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from rq.scheduler import RQScheduler
+from rq.registry import ScheduledJobRegistry
+from rq.utils import current_timestamp
 
 from sandbox.health import sandbox_problem
 
@@ -29,14 +31,26 @@ RELEASE_EVERY_SECONDS = 1.0
 """Seconds between two looks for held-back jobs whose pause is over."""
 
 
-def release_due_jobs(queues: list[Queue]) -> None:
-    """Put the held-back jobs of the queues whose pause is over back in line (one process at a time does it)."""
-    scheduler = RQScheduler(queues, connection=queues[0].connection, serializer=queues[0].serializer)
-    if scheduler.acquire_locks():
-        try:
-            scheduler.enqueue_scheduled_jobs()
-        finally:
-            scheduler.release_locks()
+def release_due_jobs(queues: list[Queue]) -> int:
+    """Put the held-back jobs whose pause is over back in line; how many this process released.
+
+    Each job is taken out of the held-back set by one ZREM, so when several workers look at once
+    exactly one of them releases it. A worker killed in between leaves the job in no line; the
+    reconciler finds it (grader/grading/reconciler.py).
+    """
+    released = 0
+    for queue in queues:
+        held_back = ScheduledJobRegistry(queue=queue)
+        for job_id in held_back.get_jobs_to_schedule(current_timestamp()):
+            if not queue.connection.zrem(held_back.key, job_id):
+                continue  # another worker released it first
+            try:
+                job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+            except NoSuchJobError:
+                continue
+            queue.enqueue_job(job)
+            released += 1
+    return released
 
 
 class GradingWorker(SimpleWorker):
@@ -59,26 +73,34 @@ class GradingWorker(SimpleWorker):
             time.sleep(RELEASE_EVERY_SECONDS)
             try:
                 release_due_jobs(self.queues)
-            except RedisError:
+            except Exception:  # Redis restarting, or a job that cannot be read: the next round tries again
                 log.warning("could not release held-back jobs; trying again", exc_info=True)
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
     ) -> tuple[Job, Queue] | None:
         """Wait until the sandbox can run, then take the next job as RQ does."""
-        self.wait_for_sandbox()
+        self.wait_for_sandbox(burst=timeout is None)
         return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
-    def wait_for_sandbox(self) -> None:
-        """Return once the sandbox can run; until then, keep the worker alive in Redis and say why it waits."""
+    def wait_for_sandbox(self, *, burst: bool = False) -> None:
+        """Return once the sandbox can run; until then, keep the worker alive in Redis and say why it waits.
+
+        In burst mode a worker with nothing to do stops at once, as RQ's burst workers do.
+        """
         pause = 0.5
         problem = sandbox_problem(self.image)
         if problem is None:
             return
         log.warning("taking no submissions until the sandbox can run: %s", problem)
         while problem is not None:
-            self.set_state(SANDBOX_DOWN)
-            self.heartbeat()
+            try:
+                if burst and all(queue.count == 0 for queue in self.queues):
+                    return
+                self.set_state(SANDBOX_DOWN)
+                self.heartbeat()
+            except RedisError:  # Redis restarting too: this worker waits for both
+                log.warning("Redis is not answering either; waiting", exc_info=True)
             time.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
             problem = sandbox_problem(self.image)
