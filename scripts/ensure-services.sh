@@ -43,7 +43,8 @@ ensure_docker() {
     # start: clear them and start it again, once, before giving up.
     for _ in 1 2; do
       clear_crashed_dockerd
-      nohup dockerd >>/var/log/autograder-dockerd.log 2>&1 &
+      # In a session of its own: whatever stops the command that started it (a timeout, Ctrl-C) leaves it running.
+      setsid nohup dockerd >>/var/log/autograder-dockerd.log 2>&1 < /dev/null &
       wait_for 60 docker info && return
     done
   fi
