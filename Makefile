@@ -16,6 +16,8 @@ test: $(INSTALLED) image lint catalogs
 	@scripts/ensure-services.sh --gvisor --chromium
 	$(BIN)/pytest
 	$(BIN)/autograder exercises check
+	@echo "--- soak: submissions under faults; fails if one is lost, stuck or graded twice ---"
+	$(BIN)/python benchmarks/soak.py --submissions 100 --learners 10
 	@echo "--- benchmarks (they report; they do not fail) ---"
 	$(BIN)/python benchmarks/progress.py --requests 30
 	$(BIN)/python benchmarks/grading.py --runs 10
