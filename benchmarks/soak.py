@@ -244,7 +244,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--kill-every", type=float, default=5.0, help="seconds between two workers killed")
-    parser.add_argument("--timeout", type=float, default=1200, help="seconds to wait for the last verdict")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds the whole soak may take")
     options = parser.parse_args()
     soak = Soak(options)
     left = -1
@@ -349,11 +349,9 @@ def dead_workers_containers(soak: Soak) -> int:
 def containers_of(worker_pids: set[int]) -> int:
     """Sandbox containers, running or not, started by the given worker processes of this host."""
     with contextlib.closing(docker.from_env()) as client:
-        return sum(
-            1
-            for container in client.containers.list(all=True, filters={"label": LABEL})
-            if _pid_of(container.labels.get(OWNER_LABEL, "")) in worker_pids
-        )
+        # The plain listing, not one inspection per container: a reaper may remove one meanwhile.
+        listed = client.api.containers(all=True, filters={"label": LABEL})
+        return sum(1 for container in listed if _pid_of(container["Labels"].get(OWNER_LABEL, "")) in worker_pids)
 
 
 def _pid_of(owner: str) -> int | None:
