@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from grader.models import Cohort, User
 from grader.people.demo import DEMO_PEOPLE, seed_demo
 from grader.services import Services
 from grader.settings import INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, load_settings
+from tests.factories import free_port
 
 MAKERS = 4
 """Writers that make the secret key at the same moment."""
@@ -121,13 +121,6 @@ def test_the_demo_cohort_is_made_once(tmp_path):
             assert session.scalar(select(func.count()).select_from(Cohort)) == 1
     finally:
         services.close()
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def answers(url: str) -> bool:
