@@ -137,6 +137,8 @@ class Submission(Base):
     # queries, so they never read the wide rows (files, feedback).
     __table_args__ = (
         Index("ix_submissions_progress", "user_id", "exercise_id", "created_at", "status", "outcome", "score"),
+        # The health page and /metrics: the oldest submission waiting in line, without reading the others.
+        Index("ix_submissions_status_queued_at", "status", "queued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,8 +162,15 @@ class Submission(Base):
     exercise_version: Mapped[str | None] = mapped_column(String(16))
     seconds: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    """When the current attempt was put in line (at submission, at a regrade, at a new try after a failure of ours)."""
     started_at: Mapped[datetime | None]
-    graded_at: Mapped[datetime | None]
+    """When a worker claimed the current attempt; None while it waits."""
+    finished_at: Mapped[datetime | None]
+    """When the sandbox run of the current attempt ended (its retries within one job included); None before."""
+    graded_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the last verdict was stored. With the three above, the phases of the attempt that produced it:
+    waited started_at - queued_at, ran finished_at - started_at (grader/grading/health.py)."""
     regrades: Mapped[int] = mapped_column(default=0)
     """How often the submission was graded again after its exercise changed."""
 
@@ -178,6 +187,8 @@ class StoredVerdict(Base):
     """
 
     __tablename__ = "stored_verdicts"
+    # Infrastructure failures in the last hour or day, and in all, counted from the index alone.
+    __table_args__ = (Index("ix_stored_verdicts_outcome_stored_at", "outcome", "stored_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)

@@ -11,6 +11,7 @@ from grader.authoring.spec import limits_of
 from grader.grading import lifecycle
 from grader.grading.queue import JOB_TIMEOUT, enqueue_grading
 from grader.grading.verdict import decide
+from grader.models import utcnow
 from grader.services import Services
 from grader.settings import Settings
 from sandbox import runner
@@ -76,12 +77,16 @@ def grade(services: Services, submission_id: int, attempt: int) -> str:
     except SandboxUnavailable as error:
         log.warning("submission %d: every try failed: %s", submission_id, error)
         return _try_again(services, submission_id, attempt, spent=True)
+    finished_at = utcnow()
     verdict = decide(raw, job.manifest, job.limits, job.files)
     with services.sessions.begin() as session:
         submission = lifecycle.running(session, submission_id, attempt)
         if submission is None:
             return "stale"
-        if not lifecycle.store_verdict(submission, verdict, version=job.version, seconds=raw.seconds):
+        stored = lifecycle.store_verdict(
+            submission, verdict, version=job.version, seconds=raw.seconds, finished_at=finished_at
+        )
+        if not stored:
             return "stale"  # a regrade or the reconciler moved it on since it was read: theirs to grade
     return "graded"
 

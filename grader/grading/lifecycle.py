@@ -12,11 +12,17 @@ Each new try gets a new attempt number, so a late result of an older attempt is 
 Every change is one conditional UPDATE on the id, attempt and status the caller read, and says
 whether it changed the row: a regrade, a reconciler or a worker that moved it on first wins.
 Callers commit, then put the new attempts on the queue (grader/grading/queue.py).
+
+The same UPDATEs stamp the phases of the current attempt: queued_at when it is made (a new submission's
+row is made with it), started_at at claim, finished_at and graded_at when its verdict is stored. A new
+attempt clears started_at and finished_at, so a verdict's timestamps always belong to the attempt that
+produced it: its wait excludes the earlier tries, whose time shows only in graded_at - created_at.
 """
 
 import logging
 import os
 import socket
+from datetime import datetime
 
 from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.orm import Session, object_session
@@ -49,7 +55,7 @@ def claim(session: Session, submission_id: int, attempt: int) -> Submission | No
         session,
         update(Submission)
         .where(Submission.id == submission_id, Submission.attempt == attempt, Submission.status == Status.QUEUED)
-        .values(status=Status.RUNNING, started_at=utcnow()),
+        .values(status=Status.RUNNING, started_at=utcnow(), finished_at=None),
     )
     return session.get(Submission, submission_id) if claimed else None
 
@@ -62,9 +68,17 @@ def running(session: Session, submission_id: int, attempt: int) -> Submission | 
     return submission
 
 
-def store_verdict(submission: Submission, verdict: Verdict, *, version: str | None, seconds: float | None) -> bool:
+def store_verdict(
+    submission: Submission,
+    verdict: Verdict,
+    *,
+    version: str | None,
+    seconds: float | None,
+    finished_at: datetime | None = None,
+) -> bool:
     """Record a verdict on the submission, close it, and bring its progress up to date; False if it was not ours.
 
+    finished_at: when the sandbox run ended (None: no run, as when the grader gives up).
     One conditional UPDATE on the attempt and status the caller read: a regrade or a reconciler that
     moved the submission on since (in another process) makes it change nothing, and nothing is stored.
     """
@@ -81,6 +95,7 @@ def store_verdict(submission: Submission, verdict: Verdict, *, version: str | No
             explanation=verdict.explanation,
             exercise_version=version,
             seconds=seconds,
+            finished_at=finished_at,
             graded_at=utcnow(),
         ),
     )
@@ -139,7 +154,9 @@ def new_attempt(submission: Submission, *, notice: Message | None = None, spend_
         "tries": Submission.tries + (1 if spend_try else 0),
         "attempt": Submission.attempt + 1,
         "status": Status.QUEUED,
+        "queued_at": utcnow(),
         "started_at": None,
+        "finished_at": None,
     }
     if notice is not None:
         values |= {"notice": notice.to_json(), "feedback": ""}
@@ -165,7 +182,9 @@ def regrade_all(session: Session, exercise: Exercise) -> list[tuple[int, int]]:
         .values(
             attempt=Submission.attempt + 1,
             status=Status.QUEUED,
+            queued_at=utcnow(),
             started_at=None,
+            finished_at=None,
             tries=0,
             regrades=Submission.regrades + 1,
             max_score=exercise.max_score,

@@ -135,11 +135,14 @@ def submit(
     checked = check_files(exercise, files, max_file_bytes)
     lock_learner(session, learner)
     check_pace(session, learner, per_minute, in_flight)
+    now = utcnow()
     submission = Submission(
         user_id=learner.id,
         exercise_id=exercise.id,
         files=checked,
         max_score=exercise.max_score,
+        created_at=now,
+        queued_at=now,  # its first attempt is put in line as it is made
     )
     session.add(submission)
     session.commit()  # the worker must find the row
