@@ -118,7 +118,11 @@ def worker_command(burst: bool, processes: int) -> None:
             jobs.use_pool(pool)
         # It grades in this process: our job code is trusted, no fork keeps it fast, and the pool is here.
         worker = GradingWorker(
-            queues_of(grading.queue), image=settings.sandbox_image, connection=grading.queue.connection
+            queues_of(grading.queue),
+            image=settings.sandbox_image,
+            runtime=settings.sandbox_runtime,
+            pool=pool,  # its state is published for the health page
+            connection=grading.queue.connection,
         )
         worker.work(burst=burst)
     finally:

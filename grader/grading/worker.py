@@ -3,13 +3,15 @@
 While Docker is down or the sandbox image is missing, every run would fail and use up the
 submission's tries; the worker instead stops taking jobs, says so in its log and in its state in
 Redis, and starts again by itself once the sandbox can run. It also releases the jobs held back
-after failed tries once their pause is over (in a thread, so a killed worker leaves nothing behind).
+after failed tries once their pause is over (in a thread, so a killed worker leaves nothing behind), and
+publishes which Docker, image, runtime and pool it uses (grader/grading/presence.py), for the health page.
 """
 
 import logging
 import threading
 import time
 
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.exceptions import NoSuchJobError
@@ -17,18 +19,20 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.utils import current_timestamp
 
-from sandbox.health import sandbox_problem
+from grader.grading.presence import PUBLISH_EVERY_SECONDS, SANDBOX_DOWN, Sandboxes, publish, withdraw
+from sandbox.health import DockerEngine, docker_endpoint, docker_engine, sandbox_problem
+from sandbox.pool import Pool
 
 log = logging.getLogger(__name__)
-
-SANDBOX_DOWN = "waiting for the sandbox"
-"""The worker's state in Redis while it takes no jobs because the sandbox cannot run."""
 
 LONGEST_PAUSE_SECONDS = 10.0
 """Longest pause between two looks at a sandbox that cannot run."""
 
 RELEASE_EVERY_SECONDS = 1.0
 """Seconds between two looks for held-back jobs whose pause is over."""
+
+ENGINE_EVERY_SECONDS = 60.0
+"""Seconds between two asks of the Docker daemon who it is, once it has answered (it may be replaced)."""
 
 
 def release_due_jobs(queues: list[Queue]) -> int:
@@ -56,17 +60,83 @@ def release_due_jobs(queues: list[Queue]) -> int:
 class GradingWorker(SimpleWorker):
     """A worker that grades in its own process (trusted job code, no fork) and pauses while the sandbox is down."""
 
-    def __init__(self, queues: list[Queue], *, image: str, **kwargs: object) -> None:
+    def __init__(
+        self,
+        queues: list[Queue],
+        *,
+        image: str,
+        runtime: str | None = None,
+        pool: Pool | None = None,
+        **kwargs: object,
+    ) -> None:
         # Jobs are read as the queue writes them (JSON; grader/grading/queue.py).
         super().__init__(queues, serializer=queues[0].serializer, **kwargs)  # type: ignore[arg-type]
-        self.image = image
+        self.image, self.runtime, self.pool = image, runtime, pool
+        self._engine: DockerEngine | None = None
+        self._engine_asked = float("-inf")
 
     def work(self, burst: bool = False, **options: object) -> bool:  # type: ignore[override]
-        """Work as RQ does; release held-back jobs first, and then every second while not in burst mode."""
+        """Work as RQ does; release held-back jobs first, and then every second while not in burst mode.
+
+        Meanwhile a thread keeps the worker's published state fresh, until the work ends.
+        """
         release_due_jobs(self.queues)
+        done = threading.Event()
+        self._refresh_engine()
+        threading.Thread(target=self._publish_until, args=(done,), name="presence", daemon=True).start()
         if not burst:
             threading.Thread(target=self._release_forever, name="releaser", daemon=True).start()
-        return super().work(burst=burst, **options)  # type: ignore[arg-type]
+        try:
+            return super().work(burst=burst, **options)  # type: ignore[arg-type]
+        finally:
+            done.set()
+
+    def sandboxes(self) -> Sandboxes:
+        """What this worker publishes about its sandboxes now."""
+        engine = self._engine
+        default_runtime = engine.default_runtime if engine is not None and engine.default_runtime else "default"
+        return Sandboxes(
+            docker_endpoint=engine.endpoint if engine is not None else docker_endpoint(),
+            docker_id=engine.engine_id if engine is not None else "",
+            docker_name=engine.name if engine is not None else "",
+            image=self.image,
+            runtime=self.runtime or default_runtime,
+            pool_ready=self.pool.ready_count() if self.pool is not None else 0,
+            pool_size=self.pool.size if self.pool is not None else 0,
+            pool_failing=self.pool.failing if self.pool is not None else False,
+        )
+
+    def publish(self) -> None:
+        """Write this worker's state in Redis for a while (grader/grading/presence.py)."""
+        publish(self.connection, self.queues[0].name, self.name, self.sandboxes())
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        """Tell RQ this worker lives, as RQ does, and refresh its published state with it."""
+        super().heartbeat(timeout, pipeline)
+        self.publish()
+
+    def register_death(self) -> None:
+        """Say this worker stops, to RQ and in its published state."""
+        try:
+            withdraw(self.connection, self.queues[0].name, self.name)
+        except RedisError:
+            log.warning("could not remove this worker's published state; it expires by itself", exc_info=True)
+        super().register_death()
+
+    def _refresh_engine(self) -> None:
+        """Ask the Docker daemon who it is, at first and then now and then (a new daemon may answer)."""
+        if self._engine is None or time.monotonic() - self._engine_asked > ENGINE_EVERY_SECONDS:
+            self._engine_asked = time.monotonic()
+            self._engine = docker_engine() or self._engine
+
+    def _publish_until(self, done: threading.Event) -> None:
+        while not done.is_set():
+            try:
+                self._refresh_engine()
+                self.publish()
+            except Exception:  # Redis restarting: the next round tries again
+                log.warning("could not publish this worker's state; trying again", exc_info=True)
+            done.wait(PUBLISH_EVERY_SECONDS)
 
     def _release_forever(self) -> None:
         while True:
