@@ -137,6 +137,10 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     """Key that signs the site's session cookies; None keeps one made once in instance/ (AUTOGRADER_SECRET_KEY)."""
 
+    metrics_token: str = field(default="", repr=False)
+    """Bearer token that Prometheus sends to read /metrics (Authorization: Bearer ...). Empty: /metrics answers
+    only requests from this host itself, and none that came through a proxy (AUTOGRADER_METRICS_TOKEN)."""
+
     https: bool = False
     """The site is reached over HTTPS (behind a TLS proxy): cookies travel only over HTTPS (AUTOGRADER_HTTPS)."""
 

@@ -125,6 +125,10 @@ EXPECTED: dict[tuple[str, str], dict[str, tuple]] = {
     ("coach.mark_signals_seen", "POST"): learners(302),
     ("coach.new_invite", "POST"): learners(302),
     ("coach.comment", "POST"): learners(303),
+    ("coach.health", "GET"): {"-": (LOGIN, 404, 404, 200, 200, 404, 200)},  # every coach reads it; nothing changes
+    # From this host with no AUTOGRADER_METRICS_TOKEN set (the test client's address); tests/test_health.py asks
+    # with a token and from elsewhere.
+    ("metrics.metrics", "GET"): {"-": (200,) * 7},
 }
 """Every route of the site with each method it takes: what each role gets, about what."""
 

@@ -42,6 +42,7 @@ PAGES = {
     "learner": ("coach", "/coach/cohorts/{cohort}/learners/{learner}", 200),
     "plan": ("coach", "/coach/cohorts/{cohort}/plan", 200),
     "statistics": ("coach", "/coach/cohorts/{cohort}/exercises", 200),
+    "grading health": ("coach", "/coach/health", 200),
     "authors": ("author", "/authors/", 200),
     "account": ("learner", "/account/", 200),
 }

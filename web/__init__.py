@@ -17,6 +17,7 @@ from web import (
     exercises,
     i18n,
     markdown,
+    metrics,
     security,
     submissions,
     throttling,
@@ -53,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     markdown.init_app(app)
-    for blueprint in (auth.bp, account.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp):
+    for blueprint in (auth.bp, account.bp, exercises.bp, submissions.bp, api.bp, authors.bp, coach.bp, metrics.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token, not a cookie
     throttling.init_app(app, services.settings)

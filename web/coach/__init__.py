@@ -1,4 +1,4 @@
-"""The coach's pages, for coaches and admins only: cohorts and their plan, people, exports."""
+"""The coach's pages, for coaches and admins only: cohorts and their plan, people, exports, grading health."""
 
 from flask import Blueprint, abort, redirect, url_for
 from flask_babel import gettext
@@ -40,6 +40,6 @@ def to_cohort(cohort_id: int, section: str = "", *, refused: bool = False) -> Ba
 
 
 # Last, because the view modules register their routes on bp above.
-from web.coach import cohorts, exports, people  # noqa: E402
+from web.coach import cohorts, exports, health, people  # noqa: E402
 
-__all__ = ["bp", "cohorts", "exports", "people"]
+__all__ = ["bp", "cohorts", "exports", "health", "people"]

@@ -1,0 +1,333 @@
+"""The staff health page and /metrics: job-phase timestamps, live workers, queues, timings and failures.
+
+Real Redis, a real database, real workers (in this process, or the `autograder worker` command) and Docker.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from grader.grading import lifecycle
+from grader.grading.health import check, percentile
+from grader.grading.presence import PRESENCE_TTL_SECONDS, live_workers, presence_key, submission_of
+from grader.models import Outcome, Status, StoredVerdict, Submission, utcnow
+from tests.factories import free_port, login, make_user, record_submission, services_of, sessions
+
+CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
+TOKEN = "metrics-token-for-the-tests-0123456789"
+
+
+def wait_until(condition, seconds=60.0, what="the condition") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
+        time.sleep(0.05)
+
+
+def submit(app, client) -> int:
+    """A learner's correct submission through the form; its id."""
+    learner = make_user(app)
+    login(client, learner)
+    location = client.post("/exercises/hello-name/submissions", data={"code:hello.py": CORRECT}).location
+    return int(location.rsplit("/", 1)[1])
+
+
+def row(app, submission_id: int) -> Submission:
+    with sessions(app)() as session:
+        submission = session.get(Submission, submission_id)
+        session.expunge(submission)
+        return submission
+
+
+def metrics_of(text: str) -> dict[tuple[str, tuple], float]:
+    """Every sample of a /metrics answer: (name, sorted labels) → value."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def coach_client(app):
+    client = app.test_client()
+    login(client, make_user(app, "coach"))
+    return client
+
+
+@pytest.mark.integration
+def test_a_real_grading_stamps_its_phases_in_order(app, client, drain_queue, docker_client):
+    submission_id = submit(app, client)
+    queued = row(app, submission_id)
+    assert queued.queued_at == queued.created_at
+    assert queued.started_at is None and queued.finished_at is None and queued.graded_at is None
+
+    drain_queue()
+
+    graded = row(app, submission_id)
+    assert graded.outcome == Outcome.PASSED
+    assert graded.queued_at <= graded.started_at <= graded.finished_at <= graded.graded_at
+    health = check(sessions(app), services_of(app).settings)
+    assert health.graded_recently == 1
+    assert health.wait.count == 1 and health.run.count == 1
+    assert health.run.percentiles[0.5] == pytest.approx((graded.finished_at - graded.started_at).total_seconds())
+
+
+def test_a_new_attempt_is_queued_afresh_and_forgets_the_last_start(app, client):
+    submission_id = submit(app, client)
+    first_queued = row(app, submission_id).queued_at
+    with sessions(app).begin() as session:
+        submission = lifecycle.claim(session, submission_id, 1)
+        assert submission is not None and submission.started_at is not None
+        assert lifecycle.new_attempt(submission) == 2
+    again = row(app, submission_id)
+    assert again.status == Status.QUEUED
+    assert again.queued_at > first_queued
+    assert again.started_at is None and again.finished_at is None
+
+
+def test_the_figures_come_from_the_timestamps_of_the_last_hour(app):
+    learner = make_user(app)
+    now = utcnow()
+    for wait, run in ((2, 1), (4, 3), (6, 5), (60, 7)):
+        started = now - timedelta(minutes=10)
+        record_submission(
+            app,
+            learner,
+            "hello-name",
+            now - timedelta(minutes=20),
+            queued_at=started - timedelta(seconds=wait),
+            started_at=started,
+            finished_at=started + timedelta(seconds=run),
+            graded_at=started + timedelta(seconds=run),
+        )
+    # Graded two hours ago: not in the last hour. Given up on: an infrastructure failure.
+    record_submission(app, learner, "hello-name", now - timedelta(hours=2))
+    failed = record_submission(app, learner, "hello-name", now - timedelta(minutes=5), outcome="infrastructure")
+    with sessions(app).begin() as session:
+        session.add(StoredVerdict(submission_id=failed, attempt=5, outcome=Outcome.INFRASTRUCTURE, worker="test"))
+        session.add(
+            StoredVerdict(
+                submission_id=failed,
+                attempt=1,
+                outcome=Outcome.INFRASTRUCTURE,
+                worker="test",
+                stored_at=now - timedelta(hours=5),
+            )
+        )
+
+    health = check(sessions(app), services_of(app).settings)
+
+    assert health.graded_recently == 5  # the four measured, and the one given up on
+    assert health.wait.count == 4
+    assert health.wait.percentiles[0.5] == pytest.approx(5.0)
+    assert health.wait.percentiles[0.95] == pytest.approx(60 - 0.15 * 54)
+    assert health.run.percentiles[0.5] == pytest.approx(4.0)
+    assert (health.infrastructure_recent, health.infrastructure_day, health.infrastructure_total) == (1, 2, 2)
+
+
+def test_percentiles_interpolate_between_the_nearest_values():
+    assert percentile([3.0], 0.95) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert percentile([10.0, 0.0], 0.95) == pytest.approx(9.5)
+
+
+def test_a_job_id_names_its_submission_and_attempt():
+    assert submission_of("grading-abc-submission-12-3") == (12, 3)
+    assert submission_of("something-else") == (None, None)
+    assert submission_of(None) == (None, None)
+
+
+@pytest.mark.integration
+def test_the_page_shows_the_queue_then_the_running_worker_with_its_docker(app, client, settings_env, docker_client):
+    coach = coach_client(app)
+    submission_id = submit(app, client)
+
+    page = coach.get("/coach/health").text
+    assert "No worker is running: submissions wait." in page
+    assert "1 submission waits for a worker" in page
+    first_line = page.split('id="queue"')[1].split("</tr>")[1]  # the first line's row, after the header's
+    assert "1 submission" in first_line
+
+    endpoint = "unix:///var/run/docker.sock"
+    environ = os.environ | settings_env | {"DOCKER_HOST": endpoint, "AUTOGRADER_SANDBOX_POOL": "1"}
+    worker = subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], env=environ)
+    try:
+        queue = services_of(app).queue
+        wait_until(lambda: len(live_workers(queue)) == 1, what="the worker's appearance")
+        wait_until(lambda: row(app, submission_id).status == Status.GRADED, 120, "the grading")
+        wait_until(lambda: live_workers(queue)[0].sandboxes.pool_ready == 1, what="a ready sandbox")
+        presence = live_workers(queue)[0]
+        assert (presence.pid, presence.state, presence.submission_id) == (worker.pid, "idle", None)
+        assert presence.sandboxes.docker_id == docker_client.info()["ID"]
+
+        page = coach.get("/coach/health").text
+        assert "No worker is running" not in page
+        workers = page.split('id="workers"')[1].split("</table>")[0]
+        assert f"<code>{endpoint}</code>" in workers
+        assert docker_client.info()["Name"] in workers
+        assert "1 of 1" in workers and "idle" in workers
+        assert f"process {worker.pid}" in workers
+        assert "1 submission graded in the last hour" in page
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    assert live_workers(services_of(app).queue) == []  # a worker that stops says so at once
+
+
+@pytest.mark.integration
+def test_a_killed_worker_disappears_when_its_published_state_expires(app, settings_env, docker_client):
+    environ = os.environ | settings_env | {"AUTOGRADER_SANDBOX_POOL": "0"}
+    worker = subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], env=environ)
+    queue = services_of(app).queue
+    try:
+        wait_until(lambda: len(live_workers(queue)) == 1, what="the worker's appearance")
+        name = live_workers(queue)[0].name
+    finally:
+        worker.kill()
+        worker.wait(30)
+    key = presence_key(queue.name, name)
+    assert 0 < queue.connection.ttl(key) <= PRESENCE_TTL_SECONDS  # gone within that, though RQ's record stays
+    queue.connection.delete(key)  # what the expiry does
+    assert live_workers(queue) == []
+    assert queue.connection.exists(f"rq:worker:{name}")
+
+
+def test_the_page_is_for_coaches_and_admins_and_linked_from_their_menu(app, client):
+    login(client, make_user(app))
+    assert client.get("/coach/health").status_code == 404
+    assert "/coach/health" not in client.get("/").text
+    coach = coach_client(app)
+    assert "/coach/health" in coach.get("/").text
+    assert coach.get("/coach/health").status_code == 200
+
+
+def test_the_page_and_metrics_say_redis_is_unreachable_instead_of_failing(app_with):
+    app = app_with(AUTOGRADER_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    record_submission(app, make_user(app), "hello-name", utcnow())
+
+    page = coach_client(app).get("/coach/health")
+    assert page.status_code == 200
+    assert "Redis is unreachable" in page.text
+    assert "No worker is running: submissions wait." not in page.text  # unknown, not none
+    assert "1 submission graded in the last hour" in page.text
+
+    answer = app.test_client().get("/metrics")
+    assert answer.status_code == 200
+    samples = metrics_of(answer.text)
+    assert samples[("autograder_up", (("part", "redis"),))] == 0
+    assert samples[("autograder_up", (("part", "database"),))] == 1
+    assert samples[("autograder_graded_last_hour", ())] == 1
+    assert not any(name == "autograder_queue_depth" for name, _ in samples)
+
+
+def test_metrics_refuse_without_the_token_and_answer_with_it(app_with):
+    app = app_with(AUTOGRADER_METRICS_TOKEN=TOKEN)
+    web = app.test_client()
+    for headers in (
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Authorization": "Bearer t\u00f6k\u00e9n"},  # not ASCII: refused, not a crash
+        {"Authorization": "Bearer " + "x" * 10_000},
+    ):
+        answer = web.get("/metrics", headers=headers)
+        assert answer.status_code == 401, headers
+        assert "autograder_" not in answer.text
+    assert web.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert web.get("/metrics", headers={"Authorization": f"bearer  {TOKEN} "}).status_code == 200
+    # With a token, the address does not matter.
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    assert web.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, environ_base=outside).status_code == 200
+
+
+def test_without_a_token_only_this_host_reads_the_metrics(app):
+    web = app.test_client()
+    assert web.get("/metrics").status_code == 200  # the test client comes from 127.0.0.1
+    assert web.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    assert web.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+    # Through a proxy on this host, every request would look local: one that says it came through one is refused.
+    assert web.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    assert web.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
+    assert web.get("/metrics", headers={"Forwarded": "for=127.0.0.1"}).status_code == 403
+
+
+def test_behind_the_trusted_proxy_the_real_client_address_decides(app_with):
+    web = app_with(AUTOGRADER_HTTPS="true").test_client()
+    assert web.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    assert web.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+    assert web.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
+
+
+def test_the_metrics_match_a_known_state(app, client):
+    for _ in range(2):
+        submit(app, client)  # two waiting for a first verdict, no worker
+    learner = make_user(app)
+    started = utcnow() - timedelta(minutes=5)
+    record_submission(
+        app,
+        learner,
+        "hello-name",
+        started,
+        queued_at=started - timedelta(seconds=3),
+        started_at=started,
+        finished_at=started + timedelta(seconds=2),
+        graded_at=started + timedelta(seconds=2),
+    )
+    with sessions(app).begin() as session:
+        oldest = session.scalar(select(Submission.queued_at).where(Submission.status == Status.QUEUED).limit(1))
+        session.add(
+            StoredVerdict(
+                submission_id=session.scalar(select(Submission.id).limit(1)),
+                attempt=1,
+                outcome=Outcome.INFRASTRUCTURE,
+                worker="test",
+            )
+        )
+    before = utcnow()
+
+    samples = metrics_of(app.test_client().get("/metrics").text)
+
+    assert samples[("autograder_up", (("part", "redis"),))] == 1
+    assert samples[("autograder_queue_depth", (("queue", "first"),))] == 2
+    assert samples[("autograder_queue_depth", (("queue", "later"),))] == 0
+    assert samples[("autograder_queue_held_back", (("queue", "first"),))] == 0
+    assert samples[("autograder_submissions", (("status", "queued"),))] == 2
+    assert samples[("autograder_workers_alive_total", ())] == 0
+    assert samples[("autograder_graded_last_hour", ())] == 1
+    assert samples[("autograder_wait_seconds_last_hour", (("quantile", "0.5"),))] == pytest.approx(3.0)
+    assert samples[("autograder_run_seconds_last_hour", (("quantile", "0.95"),))] == pytest.approx(2.0)
+    assert samples[("autograder_infrastructure_failures_total", ())] == 1
+    assert samples[("autograder_infrastructure_failures_recent", (("window", "1h"),))] == 1
+    waited = samples[("autograder_oldest_waiting_seconds", ())]
+    assert (before - oldest).total_seconds() - 1 <= waited <= (utcnow() - oldest).total_seconds() + 1
+    settings = services_of(app).settings
+    info = (("image", settings.sandbox_image), ("runtime", settings.sandbox_runtime or "default"))
+    assert samples[("autograder_sandbox_info", info)] == 1
+
+
+def test_the_metrics_count_live_workers_by_host_and_docker(app, settings_env, docker_client):
+    environ = os.environ | settings_env | {"AUTOGRADER_SANDBOX_POOL": "0", "DOCKER_HOST": "unix:///var/run/docker.sock"}
+    worker = subprocess.Popen([sys.executable, "-m", "grader.cli", "worker"], env=environ)
+    try:
+        wait_until(lambda: len(live_workers(services_of(app).queue)) == 1, what="the worker's appearance")
+        samples = metrics_of(app.test_client().get("/metrics").text)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    labels = (
+        ("docker_endpoint", "unix:///var/run/docker.sock"),
+        ("docker_id", docker_client.info()["ID"]),
+        ("host", socket.gethostname()),
+    )
+    assert samples[("autograder_workers_alive", labels)] == 1
+    assert samples[("autograder_workers_alive_total", ())] == 1
