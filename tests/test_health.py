@@ -179,7 +179,8 @@ def test_the_page_shows_the_queue_then_the_running_worker_with_its_docker(app, c
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
-    assert live_workers(services_of(app).queue) == []  # a worker that stops says so at once
+    assert live_workers(queue) == []  # a worker that stops says so at once
+    assert not queue.connection.exists(presence_key(queue.name, presence.name))
 
 
 @pytest.mark.integration
