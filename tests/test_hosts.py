@@ -92,7 +92,7 @@ def stop(worker: subprocess.Popen) -> None:
 
 def sandboxes(client, owner_label: str | None = None) -> list:
     labels = [LABEL] if owner_label is None else [LABEL, f"{OWNER_LABEL}={owner_label}"]
-    return client.containers.list(all=True, filters={"label": labels})
+    return client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
 
 
 def sandbox_container(client, *, owner_label: str | None = None, deadline_in: float) -> str:
