@@ -173,8 +173,12 @@ def test_workers_on_two_hosts_grade_each_submission_once(shared_app, docker_clie
         of_live_b = sandbox_container(docker_b, owner_label=owner_b, deadline_in=600)
         of_live_a = sandbox_container(docker_b, owner_label=owner_a, deadline_in=600)
         planted = {expired, of_dead_process, of_live_b, of_live_a}
-        waiting_b = {c.id for c in sandboxes(docker_b, owner_b) if c.status == "running"}  # worker B's pool
-        assert waiting_b, "worker B keeps sandboxes waiting on its host"
+
+        def waiting_of_b() -> set[str]:  # worker B's pool: sandboxes started ahead, waiting for a job
+            return {c.id for c in sandboxes(docker_b, owner_b) if c.status == "running"}
+
+        wait_until(waiting_of_b, 60, "worker B keeping sandboxes waiting on its host")
+        waiting_b = waiting_of_b()
 
         caretaker_round(app, monkeypatch, None)  # host A's round sees host A's daemon only
         assert planted <= {container.id for container in sandboxes(docker_b)}
