@@ -4,9 +4,10 @@ It shares nothing with the daemon `make test` uses and never touches it: its own
 state folder (with its own containerd) and data folder, and no network of its own (no bridge, no
 iptables rules: sandboxes run with networking off). It is started in a session of its own, as
 scripts/ensure-services.sh starts dockerd, waited for by asking it until it answers, and stopped
-after. Its data folder is kept between runs, with the sandbox image in it: on a warm start it
-answers in about 0.3 s; the first start also copies the image from the main daemon (docker save |
-docker load, about 7 s). A new image is copied again, and the old one removed.
+after. Its data folder is kept between runs, with the sandbox image in it (about 210 MB): on a warm
+start it answers in about 0.3 s; the first start also copies the image from the main daemon (docker
+save | docker load, about 9 s here). A new image is copied again, and the old one removed. Stopping
+it takes about 1 s.
 """
 
 import contextlib
