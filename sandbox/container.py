@@ -4,6 +4,7 @@ import functools
 import os
 import socket
 import time
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -17,7 +18,7 @@ LABEL = "autograder.sandbox"
 """Label carried by every sandbox container, so a reaper can find strays."""
 
 OWNER_LABEL = "autograder.owner"
-"""Label naming the host and process that started the container (see owner())."""
+"""Label naming the machine and process that started the container (see owner())."""
 
 DEADLINE_LABEL = "autograder.deadline"
 """Label holding the Unix time after which the container may be removed by anyone."""
@@ -46,10 +47,21 @@ def docker_client() -> docker.DockerClient:
 def owner(pid: int | None = None) -> str:
     """The owner label of containers started by this process (or by the live process pid).
 
-    host:pid:namespace:start — with its PID namespace and start time, a dead process is told
+    host:pid:namespace:start:boot — with its PID namespace and start time, a dead process is told
     apart from one that reuses its pid, and from a process of another namespace on the same host.
+    The boot id tells this machine apart from another one that shares its Docker daemon: host names
+    and PID namespace numbers repeat across machines (every machine's first namespace has the same
+    number), the kernel's random boot id does not.
     """
     return _own_label() if pid is None else _label_of(pid)
+
+
+def boot_id() -> str:
+    """The id the kernel drew at this machine's boot: the same in every container and namespace of it."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return "unknown"  # no procfs: no owner label of this machine is ever judged gone (owner_is_gone)
 
 
 def process_identity(pid: int) -> tuple[str, str] | None:
@@ -69,8 +81,8 @@ def _own_label() -> str:
 
 
 def _label_of(pid: int) -> str:
-    identity = process_identity(pid)
-    return ":".join([socket.gethostname(), str(pid), *(identity or ())])
+    identity = process_identity(pid) or ("", "")
+    return ":".join([socket.gethostname(), str(pid), *identity, boot_id()])
 
 
 def container_options(limits: Limits, runtime: str | None, *, idle_seconds: float = 0.0) -> dict:

@@ -67,7 +67,7 @@ def multipart(files: list[tuple[str, bytes]], field: str = "upload") -> tuple[by
 
 def my_sandbox_containers(client) -> list:
     """Sandbox containers started by this test process (other processes may be grading meanwhile)."""
-    return client.containers.list(all=True, filters={"label": [LABEL, f"{OWNER_LABEL}={owner()}"]})
+    return client.containers.list(all=True, filters={"label": [LABEL, f"{OWNER_LABEL}={owner()}"]}, ignore_removed=True)
 
 
 def make_cohort(app, coach, *, start, learners=(), name="Sprint test", working_days=(1, 2, 3, 4, 5)):

@@ -350,16 +350,15 @@ def test_a_pool_that_cannot_prepare_does_not_hold_a_job_up(pool):
 
 
 def test_the_reaper_judges_only_processes_it_can_see():
-    import os
-    import socket
-
     from sandbox.reaper import owner_is_gone
 
     mine = owner()
-    host, pid, namespace, start = mine.split(":")
+    host, pid, namespace, start, boot = mine.split(":")
     assert not owner_is_gone(mine)
-    assert owner_is_gone(f"{host}:{pid}:{namespace}:{int(start) + 1}")  # the pid was reused by another process
-    assert owner_is_gone(f"{host}:4194303:{namespace}:1")  # no such process
-    assert not owner_is_gone(f"{host}:4194303:1:1")  # another PID namespace of this host: not ours to judge
-    assert not owner_is_gone(f"another-{socket.gethostname()}:{os.getpid()}:{namespace}:{start}")
+    assert owner_is_gone(f"{host}:{pid}:{namespace}:{int(start) + 1}:{boot}")  # the pid was reused by another process
+    assert owner_is_gone(f"{host}:4194303:{namespace}:1:{boot}")  # no such process
+    assert owner_is_gone(f"another-{host}:4194303:{namespace}:1:{boot}")  # this machine under another name
+    assert not owner_is_gone(f"{host}:4194303:1:1:{boot}")  # another PID namespace of this machine: not ours to judge
+    assert not owner_is_gone(f"{host}:4194303:{namespace}:1:another-boot")  # another machine, or an earlier boot
+    assert not owner_is_gone(f"{host}:4194303:{namespace}:1")  # written before labels had a boot id: its deadline
     assert not owner_is_gone("garbage")
