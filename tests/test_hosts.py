@@ -164,8 +164,12 @@ def test_workers_on_two_hosts_grade_each_submission_once(shared_app, docker_clie
         assert created_by(docker_client, owner_a) > 0 and created_by(docker_b, owner_a) == 0
         assert created_by(docker_b, owner_b) > 0 and created_by(docker_client, owner_b) == 0
 
-        # The staff health page's check goes here: it lists both workers (pids worker_a.pid and worker_b.pid),
-        # each with its Docker endpoint (the main daemon's socket for A, host_b for B).
+        # The staff health page lists both workers, each with the Docker it runs sandboxes on.
+        staff = app.test_client()
+        login(staff, make_user(app, role="admin"))
+        page = staff.get("/coach/health").get_data(as_text=True)
+        for worker, endpoint in ((worker_a, "unix:///var/run/docker.sock"), (worker_b, host_b)):
+            assert f"process {worker.pid}" in page and f"<code>{endpoint}</code>" in page, (worker.pid, endpoint)
 
         # The reaper only touches its own host's containers.
         expired = sandbox_container(docker_b, deadline_in=-1)  # ownerless and past its deadline
