@@ -3,7 +3,7 @@
 import click
 
 from grader import schema
-from grader.cli.context import services
+from grader.cli.context import prepared, services
 
 
 @click.group("db")
@@ -14,10 +14,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def upgrade_command() -> None:
     """Create, adopt or upgrade the database to the newest revision."""
-    try:
-        services().prepare_database()
-    except schema.SchemaError as error:
-        raise click.ClickException(str(error)) from error
+    prepared()
     click.echo(f"database at revision {schema.current_revision(services().engine)}")
 
 
