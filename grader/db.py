@@ -38,7 +38,7 @@ POSTGRESQL_DRIVER = "psycopg"
 def engine_url(database_url: str) -> URL:
     """The URL to connect with: postgresql:// (or postgres://) without a driver means psycopg 3, which is installed.
 
-    SQLAlchemy would otherwise pick psycopg2, which is not.
+    SQLAlchemy 2.0 would otherwise pick psycopg2, which is not installed (2.1 picks psycopg itself).
     """
     url = make_url(database_url)
     if url.drivername in ("postgresql", "postgres"):

@@ -179,7 +179,7 @@ def test_a_wrong_password_is_said_at_once_not_waited_for(settings_env):
 
 def test_a_postgresql_url_without_a_driver_connects_through_psycopg(settings_env):
     url = make_url(settings_env["AUTOGRADER_DATABASE_URL"]).set(drivername="postgresql")
-    engine = make_engine(url.render_as_string(hide_password=False))  # SQLAlchemy alone would pick psycopg2
+    engine = make_engine(url.render_as_string(hide_password=False))  # SQLAlchemy 2.0 alone would pick psycopg2
     try:
         assert engine.driver == "psycopg"
         wait_for_database(engine)
