@@ -250,11 +250,13 @@ ensure_postgres() {
   # The newest cluster on this port (Debian makes one per installed version); a new one if there is none.
   cluster=$(pg_lsclusters --no-header 2>/dev/null | awk -v port="$port" '$3 == port {print $1 " " $2}' | sort -V | tail -n 1)
   if [ -z "$cluster" ]; then
-    local version
+    local version name=main
     version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-    echo "creating a PostgreSQL $version cluster on port $port"
-    pg_createcluster "$version" main --port "$port" >/dev/null
-    cluster="$version main"
+    # Debian's own cluster "main" may be there already, on another port: this one gets a name of its own.
+    [ ! -d "/etc/postgresql/$version/main" ] || name=autograder-$port
+    echo "creating a PostgreSQL $version cluster '$name' on port $port"
+    pg_createcluster "$version" "$name" --port "$port" >/dev/null
+    cluster="$version $name"
   fi
   if ! pg_isready -q -h "$host" -p "$port"; then
     echo "starting PostgreSQL $cluster on port $port"
@@ -269,7 +271,8 @@ ensure_postgres() {
   # The statements come on stdin, so the password is on no command line.
   echo "making sure PostgreSQL has role $role with database $database"
   local literal=${password//\'/\'\'}
-  su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $port" >/dev/null <<SQL
+  (cd / && su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $port") >/dev/null <<SQL
+SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I', '$role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') \gexec
 ALTER ROLE "$role" LOGIN CREATEDB PASSWORD '$literal';
 GRANT pg_signal_backend TO "$role";
