@@ -36,6 +36,9 @@ def backup(database_url: str, path: Path, *, force: bool = False) -> None:
         raise BackupError(f"the folder {path.parent} does not exist")
     url = engine_url(database_url)
     partial = path.with_name(path.name + ".partial")  # a backup cut short never looks like a whole one
+    partial.unlink(missing_ok=True)
+    # Readable by its owner only, as the database is: it holds the accounts and their password hashes.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         if url.get_backend_name() == "sqlite":
             _sqlite_copy(_sqlite_file(url, must_exist=True), partial)

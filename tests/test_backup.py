@@ -86,6 +86,7 @@ def test_a_backup_made_while_the_site_runs_restores_the_same_data(app, settings_
         submitting.join()
     assert made.returncode == 0, made.stderr
     assert "backup written" in made.stdout
+    assert (tmp_path / "grader.backup").stat().st_mode & 0o777 == 0o600  # it holds the password hashes
     before = everything(settings_env["AUTOGRADER_DATABASE_URL"])
 
     restored = autograder(
