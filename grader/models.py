@@ -2,9 +2,17 @@
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def column_length(column: Any) -> int:
+    """The number of characters a String(n) column holds: PostgreSQL refuses more, SQLite would keep them."""
+    length = column.property.columns[0].type.length
+    assert isinstance(length, int)
+    return length
 
 
 def utcnow() -> datetime:

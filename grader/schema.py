@@ -4,12 +4,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import JSON, Column, Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
@@ -45,6 +46,7 @@ def prepare(engine: Engine) -> None:
     """
     with _migrating(engine) as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
+        _refuse_unknown(revision)
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         if revision is None and not tables:
             # A new database: create every table as the models say, then record that it is at head.
@@ -66,6 +68,20 @@ def prepare(engine: Engine) -> None:
         _check_foreign_keys(connection)
 
 
+def _refuse_unknown(revision: str | None) -> None:
+    """Refuse a database at a revision this code does not know: a newer version upgraded it, and this one would
+    misread its data."""
+    if revision is None:
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(_config(None)).walk_revisions()}
+    if revision not in known:
+        raise SchemaError(
+            f"This database is at revision {revision}, which this version of the autograder does not know (its "
+            f"newest is {head_revision()}): a newer version has upgraded it. Run that newer version (or a later "
+            "one) on it, or restore the backup made before the upgrade to use this version; nothing was changed."
+        )
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None before migrations."""
     with engine.connect() as connection:
@@ -82,6 +98,7 @@ def head_revision() -> str:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every revision up to this one (only on a database that migrations manage)."""
     with _migrating(engine) as connection:
+        _refuse_unknown(MigrationContext.configure(connection).get_current_revision())
         command.upgrade(_config(connection), revision)
         _check_foreign_keys(connection)
 
@@ -98,6 +115,22 @@ def write_revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         next_id = f"{int(head_revision()) + 1:04d}"
         command.revision(_config(connection), message=message, autogenerate=True, rev_id=next_id)
+
+
+def same_server_default(
+    context: MigrationContext,
+    inspected_column: Column[Any],
+    metadata_column: Column[Any],
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Alembic's compare_server_default, for a JSON column on PostgreSQL: the database reports '{}'::json where the
+    model says '{}', and PostgreSQL cannot compare JSON values as Alembic would (json = unknown). None: the usual
+    comparison for every other column."""
+    if context.dialect.name != "postgresql" or not isinstance(metadata_column.type, JSON):
+        return None
+    return (inspected_default or "").removesuffix("::json").strip("'") != (rendered_metadata_default or "").strip("'")
 
 
 def baseline_columns() -> dict[str, set[str]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader import schema
-from grader.db import make_engine, make_sessionmaker
+from grader.db import make_engine, make_sessionmaker, wait_for_database
 from grader.grading.queue import grading_queue
 from grader.progress.cache import ProgressCache
 from grader.settings import Settings, load_settings
@@ -35,7 +35,9 @@ class Services:
         return cls(settings, engine, make_sessionmaker(engine), grading_queue(settings.redis_url, settings.queue_name))
 
     def prepare_database(self) -> None:
-        """Bring the database to the newest schema (create, adopt or upgrade it)."""
+        """Bring the database to the newest schema (create, adopt or upgrade it), once its server is reachable:
+        a database server that is down or still starting is waited for (see wait_for_database)."""
+        wait_for_database(self.engine)
         schema.prepare(self.engine)
 
     def close(self) -> None:

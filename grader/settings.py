@@ -72,7 +72,9 @@ class Settings:
     """Where the services are and how submissions are limited; each field is AUTOGRADER_<NAME> upper-cased."""
 
     database_url: str = field(default_factory=default_database_url)
-    """SQLAlchemy URL of the database (AUTOGRADER_DATABASE_URL)."""
+    """SQLAlchemy URL of the database: SQLite (sqlite:////path/grader.db) or PostgreSQL
+    (postgresql://user:password@host:5432/name, through psycopg 3 when the URL names no driver)
+    (AUTOGRADER_DATABASE_URL)."""
 
     redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
     """Redis that carries grading jobs, with its password if it has one: redis://:PASSWORD@host:6379/0, the

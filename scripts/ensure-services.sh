@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Docker Engine and Redis are running: install them with apt when root on Debian,
-# start them when stopped, and otherwise say exactly what to install.
+# Make sure Docker Engine and Redis are running (and PostgreSQL with --postgres): install them with apt when
+# root on Debian, start them when stopped, and otherwise say exactly what to install.
 set -euo pipefail
 
 redis_url=${AUTOGRADER_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -195,12 +195,101 @@ ensure_chromium() {
   fi
 }
 
+postgres_url=${AUTOGRADER_TEST_DATABASE_URL:-postgresql+psycopg://autograder:autograder@127.0.0.1:5432/autograder}
+
+read_postgres_url() {
+  # The parts of the PostgreSQL URL the tests use, one a line: host, port, role, password, database.
+  python3 - "$postgres_url" <<'PY'
+import sys
+from urllib.parse import unquote, urlsplit
+url = urlsplit(sys.argv[1])
+try:
+    port = url.port or 5432
+except ValueError:
+    port = None
+parts = [url.hostname, port, unquote(url.username or ""), unquote(url.password or ""), url.path.lstrip("/")]
+if not url.scheme.startswith("postgresql") or port is None or not all(parts) or "\n" in parts[3] or not all(
+    part.replace("_", "").isalnum() for part in (parts[2], parts[4])
+):
+    sys.exit("error: AUTOGRADER_TEST_DATABASE_URL must look like postgresql+psycopg://ROLE:PASSWORD@HOST[:PORT]/DATABASE (role and database: letters, digits, _)")
+print(*parts, "end", sep="\n")
+PY
+}
+
+ensure_postgres() {
+  # PostgreSQL for the tests that run on it too: a role that may create databases (each test makes its own)
+  # and logs in with a password over TCP, as the site would.
+  local parts host port role password database cluster
+  parts=$(read_postgres_url) || exit 1
+  { read -r host; read -r port; read -r role; IFS= read -r password; read -r database; } <<<"$parts"
+  export PGPASSWORD=$password  # never on a command line, where `ps` would show it
+  # Running, and the role logs in with what it needs: nothing to do.
+  if pg_isready -q -h "$host" -p "$port" 2>/dev/null && [ "$(psql -h "$host" -p "$port" -U "$role" -d "$database" \
+    -Atqc "SELECT rolcreatedb AND pg_has_role(current_user, 'pg_signal_backend', 'member') FROM pg_roles
+      WHERE rolname = current_user" 2>/dev/null)" = t ]; then
+    return
+  fi
+  case $host in 127.0.0.1|localhost) ;; *)
+    echo "error: PostgreSQL is not reachable at $host:$port as $role (AUTOGRADER_TEST_DATABASE_URL)." >&2; exit 1;;
+  esac
+  if ! command -v pg_lsclusters >/dev/null; then
+    if can_apt; then
+      echo "installing PostgreSQL (postgresql)"
+      apt_install postgresql
+    else
+      echo "error: PostgreSQL is not installed. Install it (Debian: 'apt-get install postgresql') and start it," \
+        "with a role $role (password as in AUTOGRADER_TEST_DATABASE_URL) that may create databases." >&2
+      exit 1
+    fi
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: PostgreSQL at $host:$port does not let $role in. Start it (e.g. 'sudo pg_ctlcluster 15 main start')" \
+      "and create the role: sudo -u postgres psql -c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '...'\"" >&2
+    exit 1
+  fi
+  # The newest cluster on this port (Debian makes one per installed version); a new one if there is none.
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | awk -v port="$port" '$3 == port {print $1 " " $2}' | sort -V | tail -n 1)
+  if [ -z "$cluster" ]; then
+    local version name=main
+    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    # Debian's own cluster "main" may be there already, on another port: this one gets a name of its own.
+    [ ! -d "/etc/postgresql/$version/main" ] || name=autograder-$port
+    echo "creating a PostgreSQL $version cluster '$name' on port $port"
+    pg_createcluster "$version" "$name" --port "$port" >/dev/null
+    cluster="$version $name"
+  fi
+  if ! pg_isready -q -h "$host" -p "$port"; then
+    echo "starting PostgreSQL $cluster on port $port"
+    # shellcheck disable=SC2086 # "VERSION NAME", two words
+    pg_ctlcluster $cluster start 2>/dev/null || true
+    wait_for 60 pg_isready -q -h "$host" -p "$port" ||
+      { echo "error: PostgreSQL did not start; see /var/log/postgresql/" >&2; exit 1; }
+  fi
+  # The role and its database, made or given this password again (by the superuser, over the local socket).
+  # The role may end other sessions of non-superusers: a test drops its database WITH (FORCE), even while
+  # a background process of the server is still on it.
+  # The statements come on stdin, so the password is on no command line.
+  echo "making sure PostgreSQL has role $role with database $database"
+  local literal=${password//\'/\'\'}
+  (cd / && su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $port") >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT format('CREATE ROLE %I', '$role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') \gexec
+ALTER ROLE "$role" LOGIN CREATEDB PASSWORD '$literal';
+GRANT pg_signal_backend TO "$role";
+SELECT format('CREATE DATABASE %I OWNER %I', '$database', '$role')
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$database') \gexec
+SQL
+  psql -h "$host" -p "$port" -U "$role" -d "$database" -Atqc 'SELECT 1' >/dev/null ||
+    { echo "error: PostgreSQL still refuses $role at $host:$port" >&2; exit 1; }
+}
+
 ensure_docker
 ensure_redis
 for option in "$@"; do
   case $option in
     --gvisor) ensure_gvisor ;;
     --chromium) ensure_chromium ;;
+    --postgres) ensure_postgres ;;
     *) echo "unknown option $option" >&2; exit 2 ;;
   esac
 done

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -17,10 +18,14 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from grader import services as process_services
 from grader.authoring.reader import read_bank
 from grader.authoring.store import store_specs
+from grader.db import engine_url
 from grader.grading.queue import later_queue
 from grader.services import Services
 from grader.settings import PROJECT_ROOT, load_settings, shown_url
@@ -76,10 +81,104 @@ def docker_client():
     client.close()
 
 
+TEST_DATABASE_URL = os.environ.get("AUTOGRADER_TEST_DATABASE_URL", "")
+"""A PostgreSQL server and role (that may create databases) to run the tests on instead of SQLite; `make test`
+runs the tests about data on it too, with what scripts/ensure-services.sh --postgres makes sure of."""
+
+TEST_DATABASE_PREFIX = "autograder_test_"
+"""Start of the name of every database the tests create on PostgreSQL."""
+
+
+def on_postgres() -> bool:
+    """Whether this run's tests use PostgreSQL."""
+    return bool(TEST_DATABASE_URL)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests about PostgreSQL itself (marked postgres) belong to the run on PostgreSQL: the run on SQLite leaves them
+    out, and there a missing server fails them (never a skip)."""
+    if on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+def _server(url: str) -> Engine:
+    """An engine on the server's own database of the role, in autocommit: CREATE/DROP DATABASE run outside a
+    transaction."""
+    return create_engine(engine_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def create_test_database() -> str:
+    """A new, empty PostgreSQL database of a unique name on the test server; its URL."""
+    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
+    server = _server(TEST_DATABASE_URL)
+    try:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {shown_url(TEST_DATABASE_URL)} ({error}); "
+            "run `scripts/ensure-services.sh --postgres` (make test does)."
+        )
+    finally:
+        server.dispose()
+    return engine_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_test_database(url: str) -> None:
+    """Drop a database create_test_database made, ending the connections still on it (a worker a test left)."""
+    name = make_url(url).database
+    assert name and name.startswith(TEST_DATABASE_PREFIX)
+    server = _server(TEST_DATABASE_URL)
+    try:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        server.dispose()
+
+
+_created: list[str] = []
+"""URLs of the PostgreSQL databases this run made and has not dropped yet."""
+
+_dropping = ThreadPoolExecutor(max_workers=1)
+"""Drops databases while the next tests run (each drop waits for a checkpoint of the server)."""
+
+_drops: list[Future[None]] = []
+
+
+def database_url_for(folder: Path) -> str:
+    """A fresh database for a test: SQLite in folder, or a new PostgreSQL database (dropped after the test)."""
+    if not on_postgres():
+        return f"sqlite:///{folder / 'test.db'}"
+    url = create_test_database()
+    _created.append(url)
+    return url
+
+
+def release_database(url: str) -> None:
+    """Drop, in the background, a PostgreSQL database database_url_for made; nothing for SQLite."""
+    if url in _created:
+        _created.remove(url)
+        _drops.append(_dropping.submit(drop_test_database, url))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dropped_test_databases() -> Iterator[None]:
+    """At the end of the run: every PostgreSQL database a test made is dropped (module fixtures' ones too)."""
+    yield
+    while _created:
+        release_database(_created[-1])
+    for drop in _drops:
+        drop.result()  # a drop that failed fails the run
+
+
 def environ_for(folder: Path, redis_url: str) -> dict[str, str]:
-    """AUTOGRADER_* variables of a test: a database in folder, a queue of its own, the project's exercises."""
+    """AUTOGRADER_* variables of a test: a fresh database, a queue of its own, the project's exercises."""
     return {
-        "AUTOGRADER_DATABASE_URL": f"sqlite:///{folder / 'test.db'}",
+        "AUTOGRADER_DATABASE_URL": database_url_for(folder),
         "AUTOGRADER_REDIS_URL": redis_url,
         "AUTOGRADER_QUEUE_NAME": f"test-{uuid.uuid4().hex[:12]}",
         "AUTOGRADER_EXERCISES_DIR": str(PROJECT_ROOT / "exercises"),
@@ -92,18 +191,23 @@ def settings_env(tmp_path, redis_url, monkeypatch):
     environ = environ_for(tmp_path, redis_url)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    return environ
+    yield environ
+    release_database(environ["AUTOGRADER_DATABASE_URL"])
 
 
 @contextmanager
-def running_app(environ: dict[str, str]) -> Iterator[Flask]:
-    """The web app on a fresh database with the exercise bank loaded; jobs run in this process share its services."""
+def running_app(environ: dict[str, str], *, prepare: bool = True) -> Iterator[Flask]:
+    """The web app on a fresh database with the exercise bank loaded; jobs run in this process share its services.
+
+    prepare=False: the database is used as it is (it must have been prepared before), nothing is loaded into it.
+    """
     services = Services.build(load_settings(environ))
-    services.prepare_database()
-    specs, problems = read_bank(services.settings.exercises_dir)
-    assert not problems
-    with services.sessions.begin() as session:
-        store_specs(session, specs)
+    if prepare:
+        services.prepare_database()
+        specs, problems = read_bank(services.settings.exercises_dir)
+        assert not problems
+        with services.sessions.begin() as session:
+            store_specs(session, specs)
     process_services.use(services)
     yield create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
     process_services.use(None)

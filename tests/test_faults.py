@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from grader.db import make_engine
 from grader.grading.caretaker import Caretaker
 from grader.grading.jobs import grade
 from grader.grading.reconciler import reconcile
@@ -147,16 +148,24 @@ def test_a_container_left_behind_is_reaped(docker_client):
 
 def test_database_briefly_locked(app, learner, drain_queue, docker_client, settings_env):
     submission_id = submit(learner)
-    database = settings_env["AUTOGRADER_DATABASE_URL"].removeprefix("sqlite:///")
+    url = settings_env["AUTOGRADER_DATABASE_URL"]
     locked = threading.Event()
 
-    def hold_lock():
-        connection = sqlite3.connect(database, isolation_level=None)
-        connection.execute("BEGIN EXCLUSIVE")
-        locked.set()
-        time.sleep(2)
-        connection.execute("ROLLBACK")
-        connection.close()
+    def hold_lock():  # for two seconds: the whole SQLite file, or (PostgreSQL) the table of submissions
+        if url.startswith("sqlite:///"):
+            connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            connection.execute("BEGIN EXCLUSIVE")
+            locked.set()
+            time.sleep(2)
+            connection.execute("ROLLBACK")
+            connection.close()
+            return
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("LOCK TABLE submissions IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(2)
+        engine.dispose()
 
     holder = threading.Thread(target=hold_lock)
     holder.start()

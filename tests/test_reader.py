@@ -3,10 +3,12 @@
 import shutil
 
 import pytest
+from sqlalchemy import select
 
-from grader.authoring.reader import read_bank, read_exercise
+from grader.authoring.reader import MAX_TEST_NAME_CHARS, MAX_TITLE_CHARS, read_bank, read_exercise
 from grader.authoring.spec import ExerciseInvalid
 from grader.authoring.store import store_specs
+from grader.models import Exercise
 from grader.settings import PROJECT_ROOT
 from tests.factories import sessions
 
@@ -106,3 +108,45 @@ def test_the_bank_is_a_six_week_curriculum():
         visibilities = {entry["visibility"] for entry in spec.manifest}
         assert "visible" in visibilities and "hidden-with-hint" in visibilities, spec.slug
         assert "```" in spec.statement, f"{spec.slug}: the statement has no example"
+
+
+def long_title(length: int):
+    def change(folder):
+        meta = folder / "exercise.toml"
+        meta.write_text(meta.read_text().replace('title = "Say hello"', f'title = "{"x" * length}"', 1))
+
+    return change
+
+
+def long_test_name(length: int):
+    def change(folder):  # pytest's name of the test, as the site shows it: without test_
+        hidden = folder / "tests/hidden/test_hello_hidden.py"
+        hidden.write_text(hidden.read_text() + f"\n\ndef test_{'x' * length}():\n    assert True\n")
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (long_title(MAX_TITLE_CHARS + 1), f"title is longer than {MAX_TITLE_CHARS} characters"),
+        (long_test_name(MAX_TEST_NAME_CHARS + 1), f"a name longer than {MAX_TEST_NAME_CHARS} characters"),
+    ],
+)
+def test_what_the_database_cannot_hold_is_refused_when_read(copy_of, change, message):
+    folder = copy_of()
+    change(folder)
+    with pytest.raises(ExerciseInvalid, match=message):
+        read_exercise(folder)
+
+
+def test_a_title_and_a_test_name_as_long_as_the_columns_hold_are_stored(app, copy_of):
+    folder = copy_of(name="long-names")
+    long_title(MAX_TITLE_CHARS)(folder)
+    long_test_name(MAX_TEST_NAME_CHARS)(folder)
+    spec = read_exercise(folder)
+    with sessions(app).begin() as session:  # PostgreSQL refuses one character more; SQLite would not
+        assert store_specs(session, [spec])["added"] == ["long-names"]
+    with sessions(app)() as session:
+        stored = session.scalar(select(Exercise).where(Exercise.slug == "long-names"))
+        assert stored is not None and len(stored.title) == MAX_TITLE_CHARS

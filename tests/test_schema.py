@@ -1,11 +1,13 @@
 """Migrations: they agree with the models, upgrade a filled database intact, and adopt one made before them."""
 
+import datetime
+import json
 import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from grader import schema
 from grader.db import make_engine
@@ -13,17 +15,34 @@ from grader.models import Base
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """The database as the system opens it: SQLite with WAL and foreign keys on."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'schema.db'}")
+def database_url(settings_env):
+    """A fresh, empty database: a SQLite file, or a PostgreSQL database of its own when the tests run there."""
+    return settings_env["AUTOGRADER_DATABASE_URL"]
+
+
+@pytest.fixture
+def engine(database_url):
+    """The database as the system opens it: SQLite with WAL and foreign keys on, or PostgreSQL."""
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+def as_text(value) -> str:
+    """A date, timestamp or JSON value as SQLite returns it (text), whichever database returned it."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
 
 
 def test_the_migrations_build_exactly_what_the_models_describe(engine):
     schema.upgrade(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_server_default": True})
+        context = MigrationContext.configure(connection, opts={"compare_server_default": schema.same_server_default})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
@@ -86,17 +105,25 @@ def test_upgrading_a_filled_database_keeps_its_data(engine):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name, language FROM users")).all() == [("Amina", None)]
         assert connection.execute(text("SELECT name, time_zone FROM cohorts")).all() == [("Ghent", "Europe/Brussels")]
-        assert connection.execute(text("SELECT slug, translations FROM exercises")).all() == [("hello-name", "{}")]
+        assert [
+            (slug, as_text(translations))
+            for slug, translations in connection.execute(text("SELECT slug, translations FROM exercises"))
+        ] == [("hello-name", "{}")]
         assert connection.execute(text("SELECT feedback, notice FROM submissions WHERE id = 1")).all() == [
             ("Your program ran for more than 5 seconds.", None)
         ]
         assert connection.execute(text("SELECT due_day FROM plan_entries")).all() == [(3,)]
         # 23:30 UTC on 3 November is the 4th in Brussels: points per day are counted again in the cohort's zone.
-        assert connection.execute(text("SELECT day, gain FROM score_gains")).all() == [("2026-11-04", 10.0)]
+        assert [
+            (as_text(day), gain) for day, gain in connection.execute(text("SELECT day, gain FROM score_gains"))
+        ] == [("2026-11-04", 10.0)]
         # The standings are filled from the submissions already graded: a timeout, then a solve.
-        assert connection.execute(
-            text("SELECT attempts, attempts_to_solve, solved_at, last_error FROM standings")
-        ).all() == [(2, 2, "2026-11-03 23:30:00.000000", "Your program ran for more than 5 seconds.")]
+        assert [
+            (attempts, to_solve, as_text(solved_at), last_error)
+            for attempts, to_solve, solved_at, last_error in connection.execute(
+                text("SELECT attempts, attempts_to_solve, solved_at, last_error FROM standings")
+            )
+        ] == [(2, 2, "2026-11-03 23:30:00.000000", "Your program ran for more than 5 seconds.")]
         assert connection.execute(text("SELECT generation FROM cohorts")).all() == [(0,)]
 
 
@@ -122,16 +149,17 @@ def test_a_failed_upgrade_changes_nothing_and_the_next_start_succeeds(engine, mo
     with pytest.raises(RuntimeError):
         schema.prepare(engine)
     assert schema.current_revision(engine) == schema.BASELINE
-    with engine.connect() as connection:
-        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(cohorts)"))}
+    # Every table change of the revisions after the baseline was undone (PostgreSQL: transactional DDL).
+    columns = {column["name"] for column in inspect(engine).get_columns("cohorts")}
     assert "time_zone" not in columns
+    assert "standings" not in inspect(engine).get_table_names()
     monkeypatch.undo()
     schema.prepare(engine)
     assert schema.current_revision(engine) == schema.head_revision()
 
 
-def test_two_processes_starting_at_once_both_find_the_database_ready(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def test_two_processes_starting_at_once_both_find_the_database_ready(database_url):
+    url = database_url
     errors: list[BaseException] = []
 
     def start() -> None:
@@ -173,3 +201,16 @@ def test_an_older_database_is_refused_with_the_columns_it_lacks(engine):
     with pytest.raises(schema.SchemaError, match="table submissions: missing regrades"):
         schema.prepare(engine)
     assert schema.current_revision(engine) is None  # nothing was stamped
+
+
+def test_a_database_newer_than_this_code_is_refused_with_both_revisions_and_left_as_it_is(engine):
+    schema.prepare(engine)
+    with engine.begin() as connection:  # as a later version, with a revision this one lacks, would leave it
+        connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    for start in (schema.prepare, schema.upgrade):
+        with pytest.raises(schema.SchemaError) as refusal:
+            start(engine)
+        assert "revision 0999" in str(refusal.value)
+        assert f"newest is {schema.head_revision()}" in str(refusal.value)
+        assert "restore the backup" in str(refusal.value)
+    assert schema.current_revision(engine) == "0999"

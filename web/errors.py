@@ -1,15 +1,35 @@
 """Friendly error pages for people and JSON errors for the API, in the reader's language."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
 def init_app(app: Flask) -> None:
     """Answer every HTTP error with a page or, under /api/, with JSON."""
     app.register_error_handler(HTTPException, _handle)
+    app.register_error_handler(OperationalError, _database_away)
+
+
+def _database_away(error: OperationalError) -> ResponseReturnValue:
+    """The database server cannot be reached (or SQLite stayed locked): 503, and the request may be sent again.
+
+    The engine checks each connection before use, so the site works again by itself once the server is back.
+    """
+    current_app.logger.warning("the database is not reachable: %s", " ".join(str(error.orig).split())[:300])
+    g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
+    title = gettext("The site cannot reach its data right now")
+    description = gettext(
+        "So this was not done: send it again in a minute. What you sent before is kept. If it keeps happening, "
+        "tell your coach."
+    )
+    if request.path.startswith("/api/"):
+        return {"error": "Service Unavailable", "message": description}, 503, {"Retry-After": "60"}
+    return render_template("error.html", title=title, description=description), 503, {"Retry-After": "60"}
 
 
 def _handle(error: HTTPException) -> ResponseReturnValue:

@@ -18,8 +18,14 @@ from grader.authoring.spec import (
     Problems,
 )
 from grader.locales import TRANSLATED
+from grader.models import Exercise, TestResult, column_length
 
 _statement_parser = MarkdownIt("commonmark")
+
+MAX_SLUG_CHARS = column_length(Exercise.slug)
+MAX_TITLE_CHARS = column_length(Exercise.title)
+MAX_TEST_NAME_CHARS = column_length(TestResult.name)
+"""The longest slug, title and test name (as pytest names it) the database holds."""
 
 
 def read_bank(bank: Path) -> tuple[list[ExerciseSpec], list[Problem]]:
@@ -89,6 +95,7 @@ class _Reader:
         values["solution"] = self.files(folder / "solution", files) if files else {}
         tests = self.tests(folder / "tests")
         manifest = read_manifest(folder, tests, meta, points, self.problems)
+        self.lengths(folder, values["title"], manifest, meta)
         if self.problems:
             return None
         return ExerciseSpec(
@@ -100,6 +107,19 @@ class _Reader:
             version=version_of(folder),
             **values,
         )
+
+    def lengths(self, folder: Path, title: object, manifest: list[dict], meta: Meta) -> None:
+        """What the database's columns cannot hold (PostgreSQL refuses it where SQLite would keep it)."""
+        if len(folder.name) > MAX_SLUG_CHARS:
+            self.problems.add(folder, f"the folder name (the slug) is longer than {MAX_SLUG_CHARS} characters")
+        if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+            meta.problem(f"title is longer than {MAX_TITLE_CHARS} characters", "title")
+        for entry in manifest:
+            if len(entry["name"]) > MAX_TEST_NAME_CHARS:
+                meta.problem(
+                    f"test '{entry['name'][:60]}…' has a name longer than {MAX_TEST_NAME_CHARS} characters",
+                    entry["function"],
+                )
 
     def text(self, path: Path) -> str | None:
         """The file's text, or None with a problem when it is missing or not UTF-8."""

@@ -3,6 +3,8 @@
 import click
 from redis.exceptions import AuthenticationError, RedisError
 
+from grader.db import DatabaseRefused
+from grader.schema import SchemaError
 from grader.services import Services
 from grader.settings import SettingsError, load_settings, shown_url
 
@@ -17,6 +19,17 @@ def services() -> Services:
             raise click.ClickException(str(error)) from error
         root.call_on_close(root.obj.close)
     return root.obj
+
+
+def prepared() -> Services:
+    """The Services of this command, its database brought to the newest schema (waiting for a database server
+    that is not reachable yet); a database that cannot be used stops the command with the reason."""
+    current = services()
+    try:
+        current.prepare_database()
+    except (SchemaError, DatabaseRefused) as error:
+        raise click.ClickException(str(error)) from error
+    return current
 
 
 def require_redis() -> None:

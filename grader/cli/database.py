@@ -1,9 +1,12 @@
-"""`autograder db`: bring the database to this version's schema, see where it stands, write the next revision."""
+"""`autograder db`: bring the database to this version's schema, see where it stands, write the next revision,
+back it up and restore it."""
+
+from pathlib import Path
 
 import click
 
-from grader import schema
-from grader.cli.context import services
+from grader import backup, schema
+from grader.cli.context import prepared, services
 
 
 @click.group("db")
@@ -14,10 +17,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def upgrade_command() -> None:
     """Create, adopt or upgrade the database to the newest revision."""
-    try:
-        services().prepare_database()
-    except schema.SchemaError as error:
-        raise click.ClickException(str(error)) from error
+    prepared()
     click.echo(f"database at revision {schema.current_revision(services().engine)}")
 
 
@@ -34,3 +34,27 @@ def revision_command(message: str) -> None:
     if schema.current_revision(services().engine) != schema.head_revision():
         raise click.ClickException("run 'autograder db upgrade' first: a revision is written against the newest schema")
     schema.write_revision(services().engine, message)
+
+
+@db_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path: Path, force: bool) -> None:
+    """Write a backup of the database to PATH, while the system runs (SQLite: a copy; PostgreSQL: pg_dump)."""
+    try:
+        backup.backup(services().settings.database_url, path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {path}")
+
+
+@db_group.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the content of a database that holds tables already.")
+def restore_command(path: Path, force: bool) -> None:
+    """Put the backup at PATH into the database (a new, empty one; --force replaces one in use: stop the system)."""
+    try:
+        backup.restore(services().settings.database_url, path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored {path}; the next start brings it to this version's schema")

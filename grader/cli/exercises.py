@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grader.authoring.exercism import import_exercism
 from grader.authoring.reader import exercise_folders
 from grader.authoring.scaffold import ScaffoldError, scaffold
-from grader.cli.context import services
+from grader.cli.context import prepared, services
 from grader.grading.submissions import regrade
 from grader.models import Exercise
 
@@ -30,7 +30,7 @@ def _bank() -> Path:
 @click.argument("slugs", nargs=-1)
 def load_command(slugs: tuple[str, ...]) -> None:
     """Check and load exercises (all, or those named); broken ones are refused and listed."""
-    services().prepare_database()
+    prepared()
     if not load_and_report(list(slugs)):
         sys.exit(1)
 

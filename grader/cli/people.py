@@ -2,7 +2,7 @@
 
 import click
 
-from grader.cli.context import services
+from grader.cli.context import prepared, services
 from grader.models import Role
 from grader.people.accounts import AccountError, create_user, find_user
 from grader.people.invites import reissue_invite
@@ -22,7 +22,7 @@ def users_group() -> None:
 @click.option("--password", required=True)
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a user who can log in."""
-    services().prepare_database()
+    prepared()
     try:
         with services().sessions.begin() as session:
             user = create_user(session, email=email, name=name, role=role, password=password)
@@ -36,7 +36,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 @click.option("--site", help="The site's address as learners reach it, e.g. https://grader.example.org")
 def invite_command(email: str, site: str | None) -> None:
     """Print a new one-time link for a lost link or password (emailed too with a mail server); old ones stop working."""
-    services().prepare_database()
+    prepared()
     settings = services().settings
     site = site or settings.site_url
     if not site:

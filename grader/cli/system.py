@@ -9,7 +9,7 @@ from types import FrameType
 import click
 
 from grader import services as process_services
-from grader.cli.context import require_redis, services
+from grader.cli.context import prepared, require_redis, services
 from grader.cli.exercises import load_and_report
 from grader.instance import AlreadyRunning, held_lock
 from grader.people.demo import seed_demo
@@ -45,7 +45,7 @@ def run_command(host: str, port: int) -> None:
 
 def _run(host: str, port: int) -> None:
     require_redis()
-    services().prepare_database()
+    prepared()
     load_and_report()
     settings = services().settings
     if settings.database_url == default_database_url():
@@ -96,8 +96,7 @@ def worker_command(burst: bool, processes: int) -> None:
     from sandbox.pool import Pool
 
     require_redis()
-    grading = services()
-    grading.prepare_database()
+    grading = prepared()
     process_services.use(grading)  # the jobs this worker runs share its engine and queue
     caretaker = Caretaker(grading.sessions, grading.queue)
     caretaker.run_once()
