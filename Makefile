@@ -12,12 +12,14 @@ TRANSLATIONS := web/translations
 run: $(INSTALLED) image catalogs
 	$(BIN)/autograder run
 
-# The tests about data (schema, backups, grading, progress, access, lifecycle, fairness, and the faults about the
-# database; the faults that kill dockerd or Redis run on SQLite only) run a second time, on PostgreSQL: each test
+# The tests about data (schema, backups, grading, progress, health, access, lifecycle, fairness, and the faults about
+# the database; the faults that kill dockerd or Redis run on SQLite only) run a second time, on PostgreSQL: each test
 # makes a database of its own there, as the role of TEST_DATABASE_URL, which ensure-services makes if missing.
+# Workers on two hosts (tests/test_hosts.py) share one PostgreSQL, as in production, and run only here.
 TEST_DATABASE_URL ?= postgresql+psycopg://autograder:autograder@127.0.0.1:5432/autograder
 POSTGRES_TESTS := tests/test_schema.py tests/test_database_outage.py tests/test_backup.py tests/test_reader.py \
-  tests/test_grading.py tests/test_progress.py tests/test_access.py tests/test_lifecycle.py tests/test_fairness.py \
+  tests/test_grading.py tests/test_progress.py tests/test_health.py tests/test_access.py tests/test_lifecycle.py \
+  tests/test_fairness.py tests/test_hosts.py \
   tests/test_faults.py::test_worker_killed_mid_grading tests/test_faults.py::test_database_briefly_locked \
   tests/test_faults.py::test_a_job_delivered_twice_is_graded_once \
   tests/test_faults.py::test_regrade_reaches_submissions_still_running

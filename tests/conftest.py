@@ -95,7 +95,7 @@ def on_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests about PostgreSQL itself (marked postgres) belong to the run on PostgreSQL: the run on SQLite leaves them
+    """Tests that need PostgreSQL (marked postgres) belong to the run on PostgreSQL: the run on SQLite leaves them
     out, and there a missing server fails them (never a skip)."""
     if on_postgres():
         return

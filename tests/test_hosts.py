@@ -25,7 +25,8 @@ from sandbox.reaper import reap
 from tests.docker_hosts import second_docker_daemon
 from tests.factories import login, make_user, services_of, sessions
 
-pytestmark = pytest.mark.integration
+# Hosts share one PostgreSQL, as in production: make test runs this file in its run on PostgreSQL only.
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
 WRONG = 'def greet(name):\n    return "Hello"\n'
@@ -51,7 +52,7 @@ def docker_b(host_b):
 
 @pytest.fixture
 def shared_database(settings_env) -> dict[str, str]:
-    """The database both hosts' workers share: the one place that names it (now the test's SQLite file)."""
+    """The database both hosts' workers share: the one place that names it (the test's own, on PostgreSQL)."""
     return {"AUTOGRADER_DATABASE_URL": settings_env["AUTOGRADER_DATABASE_URL"]}
 
 
