@@ -11,5 +11,8 @@ if [ -n "${REDIS_PASSWORD:-}" ]; then
   esac
   config="requirepass $REDIS_PASSWORD"
 fi
-printf '%s\n' "$config" | exec redis-server - --dir /data --bind 0.0.0.0 --protected-mode no --port 6379 \
-  --appendonly yes --save "" --stop-writes-on-bgsave-error no "$@"
+# exec, the configuration as a here-document: Redis itself is process 1 and hears `docker stop`.
+exec redis-server - --dir /data --bind 0.0.0.0 --protected-mode no --port 6379 \
+  --appendonly yes --save "" --stop-writes-on-bgsave-error no "$@" <<EOF
+$config
+EOF
