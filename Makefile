@@ -13,7 +13,7 @@ run: $(INSTALLED) image catalogs
 	$(BIN)/autograder run
 
 test: $(INSTALLED) image lint catalogs
-	@scripts/ensure-services.sh --gvisor --chromium
+	@scripts/ensure-services.sh --gvisor --chromium --compose
 	$(BIN)/pytest
 	$(BIN)/autograder exercises check
 	@echo "--- soak: submissions under faults; fails if one is lost, stuck or graded twice ---"

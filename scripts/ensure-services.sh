@@ -195,12 +195,25 @@ ensure_chromium() {
   fi
 }
 
+ensure_compose() {
+  # Debian's docker-compose (1.29) brings up docker-compose.yml; tests/test_compose.py uses it.
+  command -v docker-compose >/dev/null && return
+  if can_apt; then
+    echo "installing docker-compose"
+    apt_install docker-compose
+  else
+    echo "error: docker-compose is not installed (Debian: apt-get install docker-compose)" >&2
+    exit 1
+  fi
+}
+
 ensure_docker
 ensure_redis
 for option in "$@"; do
   case $option in
     --gvisor) ensure_gvisor ;;
     --chromium) ensure_chromium ;;
+    --compose) ensure_compose ;;
     *) echo "unknown option $option" >&2; exit 2 ;;
   esac
 done
