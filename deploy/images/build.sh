@@ -24,9 +24,22 @@ registry_reachable() {  # asked once, and only when a base has to be built
   [ "$registry" = yes ]
 }
 
+need_mmdebstrap() {
+  if ! command -v mmdebstrap >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
+    else
+      echo "error: mmdebstrap is needed to build the images offline: install it (apt-get install mmdebstrap)" >&2
+      exit 1
+    fi
+  fi
+}
+
+base_digest() { digest_of "$images/$1" packages.txt base.Dockerfile; }
+
 build_base() {  # build_base NAME: autograder-NAME-base from packages.txt, unless current
   local dir=$images/$1 base=autograder-$1-base:latest digest packages rootfs
-  digest=$(digest_of "$dir" packages.txt base.Dockerfile)
+  digest=$(base_digest "$1")
   [ "$(label_of "$base")" != "$digest" ] || return 0
   packages=$(grep -v '^#' "$dir/packages.txt" | paste -sd, -)
   if registry_reachable; then
@@ -37,14 +50,6 @@ build_base() {  # build_base NAME: autograder-NAME-base from packages.txt, unles
     return
   fi
   echo "no registry reachable: building $base offline with mmdebstrap ($packages)"
-  if ! command -v mmdebstrap >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
-    else
-      echo "error: mmdebstrap is needed to build the images offline: install it (apt-get install mmdebstrap)" >&2
-      exit 1
-    fi
-  fi
   rootfs=$(mktemp --suffix=.tar)
   mmdebstrap --quiet --variant=apt --include="$packages" \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -63,11 +68,10 @@ build_image() {  # build_image NAME DIGEST CONTEXT
   echo "$image is ready"
 }
 
-# The wheels of the app's dependencies: kept in build/, made again only when pyproject.toml changes.
-app_wheels() {  # app_wheels FOLDER
-  # Debian's own python3 by default: the image runs that very interpreter, so the wheels' markers
-  # (python_full_version < "3.11.3", say) are read as the image reads them.
-  local python=${PYTHON:-/usr/bin/python3} deps
+# The Python that makes the app's wheels: Debian's own python3 by default, the very interpreter of the
+# image, so the wheels' markers (python_full_version < "3.11.3", say) are read as the image reads them.
+pick_python() {
+  python=${PYTHON:-/usr/bin/python3}
   if ! "$python" -m pip --version >/dev/null 2>&1 && [ "$python" = /usr/bin/python3 ] && [ "$(id -u)" = 0 ] \
       && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
@@ -78,6 +82,11 @@ app_wheels() {  # app_wheels FOLDER
       "install python3-pip, or set PYTHON to such a Python" >&2
     exit 1
   fi
+}
+
+# The wheels of the app's dependencies: kept in build/, made again only when pyproject.toml changes.
+app_wheels() {  # app_wheels FOLDER
+  local deps
   deps=$root/build/wheelhouse-$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
   if [ ! -d "$deps" ]; then
     echo "downloading the app's Python packages into $deps"
@@ -90,24 +99,55 @@ app_wheels() {  # app_wheels FOLDER
   cp -r "$deps" "$1/wheels"
 }
 
+# Which images are out of date: those whose digest label differs from the digest of their files.
+declare -A digests
+stale=()
 for name in "$@"; do
   case $name in
-    app)
-      digest=$( { digest_of "$images" app; digest_of "$root" pyproject.toml grader sandbox web ! -name '*.mo'; } | sha256sum | cut -c1-16)
-      if [ "$(label_of autograder-app:latest)" = "$digest" ]; then echo "autograder-app:latest is current"; continue; fi
-      build_base app
-      stage=$(mktemp -d)
-      app_wheels "$stage"
-      cp "$images/app/entrypoint.sh" "$stage/"
-      mkdir "$stage/src"
-      tar -C "$root" --exclude=__pycache__ --exclude='*.pyc' --exclude='*.mo' -cf - grader sandbox web | tar -C "$stage/src" -xf -
-      build_image app "$digest" "$stage"
-      rm -rf "$stage";;
-    redis|postgres)
-      digest=$(digest_of "$images" "$name")
-      if [ "$(label_of "autograder-$name:latest")" = "$digest" ]; then echo "autograder-$name:latest is current"; continue; fi
-      build_base "$name"
-      build_image "$name" "$digest" "$images/$name";;
+    app) digest=$( { digest_of "$images" app; digest_of "$root" pyproject.toml grader sandbox web ! -name '*.mo'; } \
+           | sha256sum | cut -c1-16);;
+    redis|postgres) digest=$(digest_of "$images" "$name");;
     *) echo "error: unknown image $name (app, redis or postgres)" >&2; exit 2;;
   esac
+  if [ "$(label_of "autograder-$name:latest")" = "$digest" ]; then
+    echo "autograder-$name:latest is current"
+  else
+    stale+=("$name")
+    digests[$name]=$digest
+  fi
+done
+[ ${#stale[@]} -gt 0 ] || exit 0
+
+# Their bases and the app's wheels side by side: a first build is mostly downloading and unpacking.
+for name in "${stale[@]}"; do
+  if [ "$(label_of "autograder-$name-base:latest")" != "$(base_digest "$name")" ]; then
+    registry_reachable || need_mmdebstrap  # here, once: the builds below run side by side
+    break
+  fi
+done
+if [[ " ${stale[*]} " == *" app "* ]]; then pick_python; fi
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+jobs=()
+for name in "${stale[@]}"; do
+  build_base "$name" &
+  jobs+=($!)
+  if [ "$name" = app ]; then
+    app_wheels "$stage" &
+    jobs+=($!)
+  fi
+done
+for job in "${jobs[@]}"; do
+  wait "$job" || { echo "error: the images were not built (see above)" >&2; exit 1; }
+done
+
+for name in "${stale[@]}"; do
+  if [ "$name" = app ]; then
+    cp "$images/app/entrypoint.sh" "$stage/"
+    mkdir "$stage/src"
+    tar -C "$root" --exclude=__pycache__ --exclude='*.pyc' --exclude='*.mo' -cf - grader sandbox web | tar -C "$stage/src" -xf -
+    build_image app "${digests[app]}" "$stage"
+  else
+    build_image "$name" "${digests[$name]}" "$images/$name"
+  fi
 done
