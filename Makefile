@@ -25,7 +25,7 @@ POSTGRES_TESTS := tests/test_schema.py tests/test_database_outage.py tests/test_
   tests/test_faults.py::test_regrade_reaches_submissions_still_running
 
 test: $(INSTALLED) image lint catalogs
-	@AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) scripts/ensure-services.sh --gvisor --chromium --postgres
+	@AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) scripts/ensure-services.sh --gvisor --chromium --postgres --compose
 	env -u AUTOGRADER_TEST_DATABASE_URL $(BIN)/pytest
 	@echo "--- the tests about data again, on PostgreSQL ---"
 	AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(POSTGRES_TESTS)

@@ -283,6 +283,18 @@ SQL
     { echo "error: PostgreSQL still refuses $role at $host:$port" >&2; exit 1; }
 }
 
+ensure_compose() {
+  # Debian's docker-compose (1.29) brings up docker-compose.yml; tests/test_compose.py uses it.
+  command -v docker-compose >/dev/null && return
+  if can_apt; then
+    echo "installing docker-compose"
+    apt_install docker-compose
+  else
+    echo "error: docker-compose is not installed (Debian: apt-get install docker-compose)" >&2
+    exit 1
+  fi
+}
+
 ensure_docker
 ensure_redis
 for option in "$@"; do
@@ -290,6 +302,7 @@ for option in "$@"; do
     --gvisor) ensure_gvisor ;;
     --chromium) ensure_chromium ;;
     --postgres) ensure_postgres ;;
+    --compose) ensure_compose ;;
     *) echo "unknown option $option" >&2; exit 2 ;;
   esac
 done
