@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from psycopg import pq
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
@@ -22,9 +24,6 @@ FIRST_RETRY_SECONDS = 1.0
 
 MOST_RETRY_SECONDS = 30.0
 """Longest wait between two tries to reach the database server."""
-
-REFUSALS = ("password authentication failed", "does not exist", "no pg_hba.conf entry", "permission denied")
-"""What a database server says when waiting would not help: a wrong password, role or database name."""
 
 
 class DatabaseRefused(RuntimeError):
@@ -85,26 +84,48 @@ def wait_for_database(engine: Engine, *, sleep: Callable[[float], None] = time.s
     attempt = 0
     while True:
         attempt += 1
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except OperationalError as error:
-            reason = " ".join(str(error.orig).split())[:300]
-            if any(refusal in reason for refusal in REFUSALS):
+        problem = _connection_problem(engine)
+        if problem is not None and _server_accepts_connections(engine):
+            # It runs and lets clients in, yet not us: a wrong role, password or database name, which waiting
+            # will not mend. Asked once more first, in case the server came up between the two.
+            problem = _connection_problem(engine)
+            if problem is not None:
                 raise DatabaseRefused(
-                    f"the database server at {where} refuses the connection ({reason}): check the role, password "
+                    f"the database server at {where} refuses the connection ({problem}): check the role, password "
                     "and database name in AUTOGRADER_DATABASE_URL"
-                ) from None
-            delay = min(FIRST_RETRY_SECONDS * 2 ** (attempt - 1), MOST_RETRY_SECONDS)
-            log.warning(
-                "the database at %s is not reachable (try %d: %s); trying again in %.0f s",
-                where,
-                attempt,
-                reason,
-                delay,
-            )
-            sleep(delay)
-            continue
-        if attempt > 1:
-            log.warning("the database at %s is reachable again (try %d): starting", where, attempt)
-        return
+                )
+        if problem is None:
+            if attempt > 1:
+                log.warning("the database at %s is reachable again (try %d): starting", where, attempt)
+            return
+        delay = min(FIRST_RETRY_SECONDS * 2 ** (attempt - 1), MOST_RETRY_SECONDS)
+        log.warning(
+            "the database at %s is not reachable (try %d: %s); trying again in %.0f s", where, attempt, problem, delay
+        )
+        sleep(delay)
+
+
+def error_text(error: BaseException) -> str:
+    """A database error's own words on one line, short enough for a log line or a message."""
+    return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+
+
+def _connection_problem(engine: Engine) -> str | None:
+    """Why a connection to the database fails, or None when one opens and answers."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        return error_text(error)
+    return None
+
+
+def _server_accepts_connections(engine: Engine) -> bool:
+    """Whether the PostgreSQL server runs and takes connections, asked as pg_isready does (libpq's ping, which
+    does not log in): its answer does not depend on the language the server writes its messages in."""
+    if engine.dialect.driver != "psycopg":
+        return False
+    url = engine.url
+    host = url.host or url.query.get("host") or ""
+    conninfo = make_conninfo(host=str(host), port=url.port or "", dbname=url.database or "", connect_timeout=5)
+    return pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK

@@ -10,8 +10,10 @@ import sys
 import threading
 import time
 
+import psycopg
 import pytest
 from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
 
 from grader.db import DatabaseRefused, make_engine, wait_for_database
 from tests.conftest import running_app
@@ -165,16 +167,29 @@ def test_the_site_answers_that_the_database_is_away_then_works_once_it_is_back(s
             forwarder.close()
 
 
+def refuse_to_wait(seconds: float) -> None:
+    raise AssertionError(f"waited {seconds} s for a server that refuses us")
+
+
 def test_a_wrong_password_is_said_at_once_not_waited_for(settings_env):
     url = make_url(settings_env["AUTOGRADER_DATABASE_URL"]).set(password="not-the-password")
     engine = make_engine(url.render_as_string(hide_password=False))
-    waits: list[float] = []
     try:
         with pytest.raises(DatabaseRefused, match="password authentication failed"):
-            wait_for_database(engine, sleep=waits.append)
+            wait_for_database(engine, sleep=refuse_to_wait)
     finally:
         engine.dispose()
-    assert waits == []
+
+
+def test_a_database_that_does_not_exist_is_said_at_once_not_waited_for(settings_env):
+    """The server runs and lets clients in (asked as pg_isready asks, in no language), so waiting would not help."""
+    url = make_url(settings_env["AUTOGRADER_DATABASE_URL"]).set(database="no_such_database")
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(DatabaseRefused, match="check the role, password and database name"):
+            wait_for_database(engine, sleep=refuse_to_wait)
+    finally:
+        engine.dispose()
 
 
 def test_a_postgresql_url_without_a_driver_connects_through_psycopg(settings_env):
@@ -185,3 +200,25 @@ def test_a_postgresql_url_without_a_driver_connects_through_psycopg(settings_env
         wait_for_database(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("cause", "status"),
+    [
+        (psycopg.OperationalError("connection to server failed: Connection refused"), 503),
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), 503),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), 500),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), 500),
+    ],
+)
+def test_only_a_server_that_is_away_gets_the_page_saying_so(app, cause, status):
+    """A deadlock or a cancelled query is a failure of ours to fix, not a server to wait for."""
+
+    def failing() -> str:
+        raise OperationalError("SELECT 1", {}, cause)
+
+    app.add_url_rule("/failing", view_func=failing)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an error of ours is a 500 page, not a traceback
+    response = app.test_client().get("/failing")
+    assert response.status_code == status
+    assert ("cannot reach its data" in response.text) == (status == 503)

@@ -8,6 +8,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from grader.db import error_text
+
+SERVER_AWAY_STATES = ("08", "57P")
+"""SQLSTATE classes of a PostgreSQL server that cannot be reached, is shutting down or starting up (no SQLSTATE at
+all: the connection was never made, or SQLite stayed locked)."""
+
 
 def init_app(app: Flask) -> None:
     """Answer every HTTP error with a page or, under /api/, with JSON."""
@@ -20,7 +26,10 @@ def _database_away(error: OperationalError) -> ResponseReturnValue:
 
     The engine checks each connection before use, so the site works again by itself once the server is back.
     """
-    current_app.logger.warning("the database is not reachable: %s", " ".join(str(error.orig).split())[:300])
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate and not sqlstate.startswith(SERVER_AWAY_STATES):
+        raise error  # a deadlock or a cancelled query: a failure of ours (500, logged), not the server being away
+    current_app.logger.warning("the database is not reachable: %s", error_text(error))
     g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
     title = gettext("The site cannot reach its data right now")
     description = gettext(
