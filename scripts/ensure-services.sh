@@ -229,8 +229,11 @@ ensure_postgres() {
       WHERE rolname = current_user" 2>/dev/null)" = t ]; then
     return
   fi
+  local grant="CREATE ROLE $role LOGIN CREATEDB PASSWORD '...'; GRANT pg_signal_backend TO $role;"
   case $host in 127.0.0.1|localhost) ;; *)
-    echo "error: PostgreSQL is not reachable at $host:$port as $role (AUTOGRADER_TEST_DATABASE_URL)." >&2; exit 1;;
+    echo "error: PostgreSQL at $host:$port (AUTOGRADER_TEST_DATABASE_URL) is not reachable, or does not let $role in" \
+      "with the right to create databases and end their sessions. On that server, as a superuser: $grant" >&2
+    exit 1;;
   esac
   if ! command -v pg_lsclusters >/dev/null; then
     if can_apt; then
@@ -238,13 +241,13 @@ ensure_postgres() {
       apt_install postgresql
     else
       echo "error: PostgreSQL is not installed. Install it (Debian: 'apt-get install postgresql') and start it," \
-        "with a role $role (password as in AUTOGRADER_TEST_DATABASE_URL) that may create databases." >&2
+        "then, as its superuser (password as in AUTOGRADER_TEST_DATABASE_URL): $grant" >&2
       exit 1
     fi
   fi
   if [ "$(id -u)" != 0 ]; then
-    echo "error: PostgreSQL at $host:$port does not let $role in. Start it (e.g. 'sudo pg_ctlcluster 15 main start')" \
-      "and create the role: sudo -u postgres psql -c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '...'\"" >&2
+    echo "error: PostgreSQL at $host:$port does not let $role in with what the tests need. Start it (Debian:" \
+      "'sudo pg_ctlcluster VERSION main start', see pg_lsclusters), then: sudo -u postgres psql -c \"$grant\"" >&2
     exit 1
   fi
   # The newest cluster on this port (Debian makes one per installed version); a new one if there is none.
