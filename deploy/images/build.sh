@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the images of the compose stack (docker-compose.yml): autograder-app, autograder-redis and
 # autograder-postgres; each one that is current (its digest label) is left as it is.
-# Like sandbox/images/build.sh: a base from packages.txt, FROM debian:bookworm-slim where a registry
-# is reachable and with mmdebstrap + docker import where none is, then the image's Dockerfile on top.
+# Like sandbox/images/build.sh (and with its lib.sh): one base for the three, autograder-stack-base, from
+# base/packages.txt, FROM debian:bookworm-slim where a registry is reachable and with mmdebstrap + docker
+# import where none is; then each image's Dockerfile on top.
 # The app's Python dependencies are wheels built here on the host (pip wheel), where PyPI is
 # reachable: containers never download anything. Our own code is copied in as it is. PYTHON names the Python that builds them (default: Debian's
 # /usr/bin/python3, the interpreter of the image).
@@ -12,58 +13,15 @@ images=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$images/../.." && pwd)
 [ $# -gt 0 ] || set -- app redis postgres
 
-hash_files() { LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -c1-16; }
-digest_of() { (cd "$1" && shift && find "$@" -type f ! -name '*.pyc' ! -path '*__pycache__*' | hash_files); }
-label_of() { docker image inspect -f '{{ index .Config.Labels "autograder.digest" }}' "$1" 2>/dev/null || true; }
-
-registry=""
-registry_reachable() {  # asked once, and only when a base has to be built
-  if [ -z "$registry" ]; then
-    if timeout 30 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then registry=yes; else registry=no; fi
-  fi
-  [ "$registry" = yes ]
-}
-
-need_mmdebstrap() {
-  if ! command -v mmdebstrap >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
-    else
-      echo "error: mmdebstrap is needed to build the images offline: install it (apt-get install mmdebstrap)" >&2
-      exit 1
-    fi
-  fi
-}
-
-base_digest() { digest_of "$images/$1" packages.txt base.Dockerfile; }
-
-build_base() {  # build_base NAME: autograder-NAME-base from packages.txt, unless current
-  local dir=$images/$1 base=autograder-$1-base:latest digest packages rootfs
-  digest=$(base_digest "$1")
-  [ "$(label_of "$base")" != "$digest" ] || return 0
-  packages=$(grep -v '^#' "$dir/packages.txt" | paste -sd, -)
-  if registry_reachable; then
-    echo "building $base from debian:bookworm-slim"
-    local output
-    output=$(docker build -q -f "$dir/base.Dockerfile" --label "autograder.digest=$digest" -t "$base" "$dir" 2>&1) \
-      || { echo "$output" >&2; exit 1; }
-    return
-  fi
-  echo "no registry reachable: building $base offline with mmdebstrap ($packages)"
-  rootfs=$(mktemp --suffix=.tar)
-  mmdebstrap --quiet --variant=apt --include="$packages" \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' \
-    bookworm "$rootfs" || { rm -f "$rootfs"; exit 1; }
-  docker import --change "LABEL autograder.digest=$digest" "$rootfs" "$base" >/dev/null
-  rm -f "$rootfs"
-}
+base=autograder-stack-base:latest
+# shellcheck source=sandbox/images/lib.sh
+. "$root/sandbox/images/lib.sh"
 
 build_image() {  # build_image NAME DIGEST CONTEXT
   local image=autograder-$1:latest
   echo "building $image"
   local output  # the legacy builder's notice of deprecation is noise: shown only when the build fails
-  output=$(docker build -q --network none --build-arg "BASE=autograder-$1-base:latest" --label "autograder.digest=$2" \
+  output=$(docker build -q --network none --build-arg "BASE=$base" --label "autograder.digest=$2" \
     -f "$images/$1/Dockerfile" -t "$image" "$3" 2>&1) || { echo "$output" >&2; exit 1; }
   echo "$image is ready"
 }
@@ -104,9 +62,9 @@ declare -A digests
 stale=()
 for name in "$@"; do
   case $name in
-    app) digest=$( { digest_of "$images" app; digest_of "$root" pyproject.toml grader sandbox web ! -name '*.mo'; } \
+    app) digest=$( { digest_of "$images" app base; digest_of "$root" pyproject.toml grader sandbox web ! -name '*.mo'; } \
            | sha256sum | cut -c1-16);;
-    redis|postgres) digest=$(digest_of "$images" "$name");;
+    redis|postgres) digest=$(digest_of "$images" "$name" base);;
     *) echo "error: unknown image $name (app, redis or postgres)" >&2; exit 2;;
   esac
   if [ "$(label_of "autograder-$name:latest")" = "$digest" ]; then
@@ -118,25 +76,16 @@ for name in "$@"; do
 done
 [ ${#stale[@]} -gt 0 ] || exit 0
 
-# Their bases and the app's wheels side by side: a first build is mostly downloading and unpacking.
-for name in "${stale[@]}"; do
-  if [ "$(label_of "autograder-$name-base:latest")" != "$(base_digest "$name")" ]; then
-    registry_reachable || need_mmdebstrap  # here, once: the builds below run side by side
-    break
-  fi
-done
+# The base and the app's wheels side by side: a first build is mostly downloading and unpacking.
 if [[ " ${stale[*]} " == *" app "* ]]; then pick_python; fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-jobs=()
-for name in "${stale[@]}"; do
-  build_base "$name" &
+build_base "$base" "$images/base" "$(digest_of "$images/base" .)" &
+jobs=($!)
+if [[ " ${stale[*]} " == *" app "* ]]; then
+  app_wheels "$stage" &
   jobs+=($!)
-  if [ "$name" = app ]; then
-    app_wheels "$stage" &
-    jobs+=($!)
-  fi
-done
+fi
 for job in "${jobs[@]}"; do
   wait "$job" || { echo "error: the images were not built (see above)" >&2; exit 1; }
 done

@@ -1,4 +1,4 @@
-# The base of this image when a registry is reachable; the offline path builds the same root
+# The base of the three images when a registry is reachable; the offline path builds the same root
 # filesystem with mmdebstrap from packages.txt (deploy/images/build.sh).
 FROM debian:bookworm-slim
 COPY packages.txt /tmp/packages.txt
