@@ -6,14 +6,17 @@ and is always taken down with its volumes. Images are built once and then kept w
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from grader.settings import PROJECT_ROOT
+from sandbox.container import LABEL, OWNER_LABEL
 from tests.factories import free_port
 
 pytestmark = pytest.mark.integration
@@ -23,6 +26,13 @@ UP_SECONDS = 300
 
 VERDICT_SECONDS = 60
 """Longest wait for a submission's verdict once the stack is up."""
+
+STOP_SECONDS = 45
+"""`down`'s wait for each container to stop: more than the worker's stop_grace_period (40 s), so a worker busy
+grading ends its sandbox itself rather than being killed and leaving it to its deadline."""
+
+PROJECT_PREFIX = "agtest"
+"""Start of the project name of every stack a test brings up; the pid of the test run follows."""
 
 EXERCISE = "hello-name"
 CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
@@ -61,6 +71,50 @@ def leftovers(project: str) -> list[str]:
     return found
 
 
+def sandboxes_of(hosts: set[str]) -> list[str]:
+    """Sandbox containers Docker still holds that a container of these host names (a worker, migrate) started."""
+    listing = ["docker", "ps", "-a", "--filter", f"label={LABEL}"]
+    listing += ["--format", "{{.ID}} {{.Label " + json.dumps(OWNER_LABEL) + "}}"]
+    found = []
+    for line in subprocess.run(listing, capture_output=True, text=True).stdout.splitlines():
+        container, _, owner = line.partition(" ")
+        if owner.split(":")[0] in hosts:
+            found.append(f"sandbox container {container}")
+    return found
+
+
+def hosts_of(project: str) -> set[str]:
+    """The host names of the project's containers, running or not: Docker's default, the first 12 digits of the id."""
+    listing = ["docker", "ps", "-a", "-q", "--no-trunc", "--filter", f"label=com.docker.compose.project={project}"]
+    return {container[:12] for container in subprocess.run(listing, capture_output=True, text=True).stdout.split()}
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def stale_projects() -> set[str]:
+    """Projects a killed test run left (its pid no longer runs): containers that restart with Docker, volumes."""
+    names: set[str] = set()
+    for kind in ("container", "volume", "network"):
+        listing = ["docker", kind, "ls", "--filter", "label=com.docker.compose.project"]
+        listing += ["--format", '{{.Label "com.docker.compose.project"}}']
+        if kind == "container":
+            listing.insert(3, "-a")
+        names |= set(subprocess.run(listing, capture_output=True, text=True).stdout.split())
+    return {
+        name
+        for name in names
+        if (match := re.fullmatch(rf"{PROJECT_PREFIX}(\d+)[a-z]*", name)) and not is_running(int(match[1]))
+    }
+
+
 def container_of(project: str, service: str) -> str:
     listing = ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}"]
     listing += ["--filter", f"label=com.docker.compose.service={service}"]
@@ -92,15 +146,25 @@ def compose_env(tmp_path_factory):
     shutil.copytree(PROJECT_ROOT / "exercises" / EXERCISE, bank / EXERCISE)
     for path in [bank, *bank.rglob("*")]:  # the stack reads it as uid 10000
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return {
+    backups = tmp_path_factory.mktemp("backups")  # as the README has it made: uid 10000 writes there
+    if os.geteuid() == 0:
+        os.chown(backups, 10000, 10000)
+    else:
+        backups.chmod(0o777)
+    env = {
         "PATH": os.environ["PATH"],
         "AUTOGRADER_SECRET_KEY": os.urandom(32).hex(),
         "POSTGRES_PASSWORD": os.urandom(16).hex(),
         "REDIS_PASSWORD": os.urandom(16).hex(),
         "EXERCISES_DIR": str(bank),
+        "BACKUPS_DIR": str(backups),
         "AUTOGRADER_PORT": str(free_port()),
         "ENV_FILE": str(empty),
     }
+    for project in stale_projects():  # nothing else takes them down, and they restart with Docker
+        down = compose(project, env, "down", "-v", "--remove-orphans", "-t", str(STOP_SECONDS), timeout=300)
+        assert down.returncode == 0, down.stderr
+    return env
 
 
 def call(url: str, token: str, body: dict | None = None) -> dict:
@@ -123,7 +187,7 @@ def verdict_of(url: str, token: str) -> dict:
 
 
 def test_the_stack_grades_a_submission_through_the_api(compose_env):
-    project = f"agtest{os.getpid()}"
+    project = f"{PROJECT_PREFIX}{os.getpid()}"
     env = compose_env
     site = f"http://127.0.0.1:{env['AUTOGRADER_PORT']}"
     try:
@@ -152,14 +216,25 @@ def test_the_stack_grades_a_submission_through_the_api(compose_env):
         assert (right["status"], right["outcome"], right["score"]) == ("graded", "passed", right["max_score"]), right
         assert (wrong["status"], wrong["outcome"]) == ("graded", "failed"), wrong
         assert wrong["score"] < wrong["max_score"]
+        backup = compose(
+            project,
+            env,
+            *("exec", "-T", "web", "sh", "-c"),
+            "autograder db backup /backups/test.backup && pg_restore --list /backups/test.backup",
+        )
+        assert backup.returncode == 0, backup.stderr
+        assert " TABLE DATA public submissions " in backup.stdout, backup.stdout  # what restore reads
+        on_host = (Path(env["BACKUPS_DIR"]) / "test.backup").stat()
+        assert (on_host.st_uid, on_host.st_mode & 0o777) == (10000, 0o600)
     finally:
-        down = compose(project, env, "down", "-v", "--remove-orphans", "-t", "10")
+        hosts = hosts_of(project)
+        down = compose(project, env, "down", "-v", "--remove-orphans", "-t", str(STOP_SECONDS), timeout=300)
     assert down.returncode == 0, down.stderr
-    assert leftovers(project) == []
+    assert leftovers(project) + sandboxes_of(hosts) == []
 
 
 def test_up_without_the_secret_key_refuses_and_says_what_to_set(compose_env):
-    project = f"agtest{os.getpid()}nokey"
+    project = f"{PROJECT_PREFIX}{os.getpid()}nokey"
     env = {name: value for name, value in compose_env.items() if name != "AUTOGRADER_SECRET_KEY"}
     try:
         up = compose(project, env, "up", "-d")
@@ -171,11 +246,25 @@ def test_up_without_the_secret_key_refuses_and_says_what_to_set(compose_env):
         compose(project, compose_env, "down", "-v")
 
 
+def test_a_database_password_that_breaks_the_url_is_refused_and_said(compose_env):
+    project = f"{PROJECT_PREFIX}{os.getpid()}badpassword"
+    env = {**compose_env, "POSTGRES_PASSWORD": "4bT/x+9q=="}  # what openssl rand -base64 makes
+    try:
+        run = compose(project, env, "run", "--rm", "--no-deps", "-T", "migrate", "true")
+        assert run.returncode != 0
+        assert "error: POSTGRES_PASSWORD (the password in AUTOGRADER_DATABASE_URL) may hold only" in run.stderr, (
+            run.stdout + run.stderr
+        )
+        assert "openssl rand -hex 32" in run.stderr
+    finally:
+        down = compose(project, env, "down", "-v", "--remove-orphans")
+    assert down.returncode == 0, down.stderr
+    assert leftovers(project) == []
+
+
 def test_the_images_are_current_after_a_build(compose_env):
-    started = time.monotonic()
     done = subprocess.run(["deploy/images/build.sh"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == [
         f"autograder-{name}:latest is current" for name in ("app", "redis", "postgres")
     ]
-    assert time.monotonic() - started < 30
