@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -112,8 +112,8 @@ def _server(url: str) -> Engine:
 
 
 def create_test_database() -> str:
-    """A new, empty PostgreSQL database of a unique name on the test server; its URL."""
-    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
+    """A new, empty PostgreSQL database of a unique name on the test server, which names this process; its URL."""
+    name = f"{TEST_DATABASE_PREFIX}p{os.getpid()}_{uuid.uuid4().hex[:16]}"
     server = _server(TEST_DATABASE_URL)
     try:
         with server.connect() as connection:
@@ -138,6 +138,49 @@ def drop_test_database(url: str) -> None:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         server.dispose()
+
+
+def _maker_is_gone(name: str) -> bool:
+    """Whether the test run that made this database has ended: the process its name holds no longer runs (names
+    without one come from before names held it)."""
+    pid = name.removeprefix(TEST_DATABASE_PREFIX).partition("_")[0].removeprefix("p")
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    return False
+
+
+def drop_stale_test_databases() -> list[str]:
+    """Drop the test databases a killed run left: made by a process that has ended, and with no connection (a
+    plain DROP DATABASE refuses one that has any, so a database in use is never dropped); their names."""
+    server = _server(TEST_DATABASE_URL)
+    dropped = []
+    try:
+        with server.connect() as connection:
+            listing = text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)")
+            names = connection.execute(listing, {"prefix": TEST_DATABASE_PREFIX}).scalars().all()
+            for name in [name for name in names if _maker_is_gone(name)]:
+                try:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                except OperationalError:
+                    continue  # in use after all
+                dropped.append(name)
+    finally:
+        server.dispose()
+    return dropped
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stale_test_databases_dropped() -> None:
+    """At the start of a run on PostgreSQL: the databases a killed run left are dropped (nothing else would)."""
+    if on_postgres():
+        with contextlib.suppress(OperationalError):  # an unreachable server is said by the first test that needs it
+            drop_stale_test_databases()
 
 
 _created: list[str] = []
