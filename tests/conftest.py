@@ -141,11 +141,12 @@ def drop_test_database(url: str) -> None:
 
 
 def _maker_is_gone(name: str) -> bool:
-    """Whether the test run that made this database has ended: the process its name holds no longer runs (names
-    without one come from before names held it)."""
-    pid = name.removeprefix(TEST_DATABASE_PREFIX).partition("_")[0].removeprefix("p")
-    if not pid.isdigit():
-        return True
+    """Whether the test run that made this database has ended: the process its name holds no longer runs. A name
+    without a pid is left alone: a checkout from before names held one may be running its tests now."""
+    pid, _, rest = name.removeprefix(TEST_DATABASE_PREFIX).partition("_")
+    if not (pid.startswith("p") and pid[1:].isdigit() and rest):
+        return False
+    pid = pid[1:]
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -156,8 +157,9 @@ def _maker_is_gone(name: str) -> bool:
 
 
 def drop_stale_test_databases() -> list[str]:
-    """Drop the test databases a killed run left: made by a process that has ended, and with no connection (a
-    plain DROP DATABASE refuses one that has any, so a database in use is never dropped); their names."""
+    """Drop the test databases a killed run left: made by a process that has ended (its pid in the name), and with
+    no connection (a plain DROP DATABASE refuses one that has any, so a database in use is never dropped); their
+    names."""
     server = _server(TEST_DATABASE_URL)
     dropped = []
     try:
