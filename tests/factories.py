@@ -220,6 +220,14 @@ class MailServer:
         return "250 Message accepted for delivery"
 
 
+def wait_until(condition: Callable[[], object], seconds: float = 60.0, what: str = "the condition") -> None:
+    """Return once condition() is true, asking again every 0.05 s; fail after seconds, naming what did not happen."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     """A TCP port of this host that nothing listens on (a connection to it is refused)."""
     with socket.socket() as probe:

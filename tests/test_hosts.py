@@ -23,7 +23,7 @@ from grader.models import Outcome, Status, StoredVerdict, Submission
 from sandbox.container import DEADLINE_LABEL, DOCKER_API_VERSION, LABEL, OWNER_LABEL, owner
 from sandbox.reaper import reap
 from tests.docker_hosts import second_docker_daemon
-from tests.factories import login, make_user, services_of, sessions
+from tests.factories import login, make_user, services_of, sessions, wait_until
 
 # Hosts share one PostgreSQL, as in production: make test runs this file in its run on PostgreSQL only.
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -64,13 +64,6 @@ def shared_app(app_with, shared_database):
         AUTOGRADER_SUBMISSIONS_IN_FLIGHT=str(SUBMISSIONS),
         AUTOGRADER_SUBMISSIONS_PER_MINUTE=str(SUBMISSIONS),
     )
-
-
-def wait_until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
-        time.sleep(0.1)
 
 
 def start_worker(docker_host: str | None) -> subprocess.Popen:

@@ -22,7 +22,7 @@ from sandbox.reaper import reap
 from sandbox.report import SandboxUnavailable
 from sandbox.runner import run
 from sandbox.started import NotReady, NotTaken, StartedSandbox
-from tests.factories import login, make_user, my_sandbox_containers, services_of, sessions, with_retries
+from tests.factories import login, make_user, my_sandbox_containers, services_of, sessions, wait_until, with_retries
 
 pytestmark = pytest.mark.integration
 
@@ -92,13 +92,6 @@ def pool(docker_client):
     for made in pools:
         made.close()
     assert my_sandbox_containers(docker_client) == []  # closing a pool removes every sandbox it made
-
-
-def wait_until(condition, seconds=60.0, what="the condition") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
-        time.sleep(0.05)
 
 
 def run_hello(pool: Pool, limits: Limits = LIMITS, runtime=None):
