@@ -3,33 +3,40 @@
 Real Redis, a real database, real workers (in this process, or the `autograder worker` command) and Docker.
 """
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from datetime import timedelta
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from rq import Worker
+from rq.utils import utcformat
 from sqlalchemy import select
 
 from grader.grading import lifecycle
 from grader.grading.health import check, percentile
-from grader.grading.presence import PRESENCE_TTL_SECONDS, live_workers, presence_key, submission_of
+from grader.grading.presence import (
+    PRESENCE_TTL_SECONDS,
+    Sandboxes,
+    live_workers,
+    presence_key,
+    publish,
+    submission_of,
+)
+from grader.grading.worker import GradingWorker
 from grader.models import Outcome, Status, StoredVerdict, Submission, utcnow
-from tests.factories import free_port, login, make_user, record_submission, services_of, sessions
+from tests.factories import free_port, login, make_user, record_submission, services_of, sessions, wait_until
 
 CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
 TOKEN = "metrics-token-for-the-tests-0123456789"
-
-
-def wait_until(condition, seconds=60.0, what="the condition") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
-        time.sleep(0.05)
 
 
 def submit(app, client) -> int:
@@ -332,3 +339,93 @@ def test_the_metrics_count_live_workers_by_host_and_docker(app, settings_env, do
     )
     assert samples[("autograder_workers_alive", labels)] == 1
     assert samples[("autograder_workers_alive_total", ())] == 1
+
+
+def a_worker_publishing(queue, record: dict | None = None):
+    """An RQ worker registered as alive (not working) on the queue, with a published state (or the record given)."""
+    rq_worker = Worker([queue], connection=queue.connection, name=f"w-{uuid.uuid4().hex[:8]}")
+    rq_worker.register_birth()
+    sandboxes = Sandboxes(
+        "unix:///var/run/docker.sock", "ID1", "dockerhost", "autograder-python:test", "runc", 0, 0, False
+    )
+    if record is None:
+        publish(queue.connection, queue.name, rq_worker.name, sandboxes)
+    else:
+        queue.connection.set(presence_key(queue.name, rq_worker.name), json.dumps(record))
+    return rq_worker, sandboxes
+
+
+def workers_table(page: str) -> str:
+    return page.split('id="workers"')[1].split("</table>")[0]
+
+
+def test_an_idle_worker_is_last_seen_when_it_published_not_at_rqs_heartbeat(app):
+    queue = services_of(app).queue
+    rq_worker, sandboxes = a_worker_publishing(queue)
+    try:
+        # Idle, RQ 3 blocks in its wait for a job for minutes between two heartbeats.
+        long_ago = datetime.now(UTC) - timedelta(seconds=405)
+        queue.connection.hset(rq_worker.key, "last_heartbeat", utcformat(long_ago))
+        before = utcnow()
+        [presence] = live_workers(queue)
+        assert presence.sandboxes == sandboxes
+        assert before - timedelta(seconds=5) <= presence.last_seen <= utcnow()
+
+        workers = workers_table(coach_client(app).get("/coach/health").text)
+        assert "Last seen" in workers and "Last heartbeat" not in workers
+        assert " s ago" in workers and "min ago" not in workers
+    finally:
+        rq_worker.register_death()
+
+
+def test_a_worker_of_another_version_stays_on_the_page(app):
+    queue = services_of(app).queue
+    newer = asdict(a_worker_publishing(queue)[1])
+    newer |= {"published_at": "2026-12-01T05:00:00+00:00", "gpu": "none", "labels": {"zone": "b"}}
+    older = {key: value for key, value in newer.items() if key not in ("published_at", "gpu", "labels")}
+    rq_workers = [a_worker_publishing(queue, record)[0] for record in (newer, older)]
+    try:
+        found = {presence.name: presence for presence in live_workers(queue)}
+        assert len(found) == 3  # the first, newer and older ones
+        assert found[rq_workers[0].name].last_seen == datetime(2026, 12, 1, 5, 0)
+        assert found[rq_workers[1].name].last_seen is None
+        assert found[rq_workers[1].name].sandboxes.docker_name == "dockerhost"
+        page = coach_client(app).get("/coach/health").text
+        assert "No worker is running" not in page
+        assert workers_table(page).count('<th scope="row">') == 3
+        # What cannot be read at all is still left out, not a failure of the page.
+        queue.connection.set(presence_key(queue.name, rq_workers[1].name), "[1, 2]")
+        assert {presence.name for presence in live_workers(queue)} == set(found) - {rq_workers[1].name}
+    finally:
+        for rq_worker in Worker.all(queue=queue):
+            rq_worker.register_death()
+
+
+class SlowToPublish(GradingWorker):
+    """A worker whose publishing thread's first round takes its time, as when Docker is slow to say who it is."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.late_round_done = threading.Event()
+
+    def publish(self) -> None:
+        if threading.current_thread().name != "presence" or self.late_round_done.is_set():
+            super().publish()
+            return
+        time.sleep(SLOW_DOCKER_SECONDS)  # the ask of Docker in flight, not a wait for anything
+        super().publish()
+        self.late_round_done.set()
+
+
+SLOW_DOCKER_SECONDS = 2.0
+
+
+def test_a_stopping_worker_is_not_published_again_after_it_said_it_stops(app):
+    queue = services_of(app).queue
+    worker = SlowToPublish([queue], image=services_of(app).settings.sandbox_image, connection=queue.connection)
+
+    worker.work(burst=True)  # nothing to do: it stops at once, its publishing thread still in its first round
+
+    assert worker.late_round_done.wait(SLOW_DOCKER_SECONDS + 10)
+    assert not queue.connection.exists(presence_key(queue.name, worker.name))
+    assert live_workers(queue) == []

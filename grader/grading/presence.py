@@ -3,14 +3,18 @@
 RQ keeps its own record of every worker (host name, pid, state, last heartbeat, the job in hand), listed by
 rq.Worker.all; it is reused, not written twice. What RQ does not know is added in one more key per worker:
 the Docker it starts sandboxes on (endpoint and the daemon's ID and name), with which image and runtime, and
-how full its pool of started sandboxes is. That key lives PRESENCE_TTL_SECONDS and the worker refreshes it
-every PUBLISH_EVERY_SECONDS (and at each of RQ's heartbeats), so a worker that dies disappears within
-seconds, long before RQ's own record of it expires. A worker is alive while both are there.
+how full its pool of started sandboxes is, and when it wrote that (published_at, UTC). That key lives
+PRESENCE_TTL_SECONDS and the worker refreshes it every PUBLISH_EVERY_SECONDS (and at each of RQ's heartbeats),
+so a worker that dies disappears within seconds, long before RQ's own record of it expires. A worker is alive
+while both are there. RQ's own last heartbeat says little: an idle worker waits in line for minutes between two.
+
+The key is read by workers and sites of other versions during a rolling upgrade: keys it does not know are
+ignored, and a field added later has a default, so that a worker of either version stays on the health page.
 """
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
 from redis import Redis
@@ -65,8 +69,9 @@ class WorkerPresence:
     submission_id: int | None
     """The submission it is grading, if any."""
     attempt: int | None
-    last_heartbeat: datetime | None
-    """RQ's last heartbeat of the worker, in UTC without a zone, like the database's timestamps."""
+    last_seen: datetime | None
+    """When the worker last published its state, in UTC without a zone like the database's timestamps;
+    None for a worker of a version that did not say."""
     sandboxes: Sandboxes
 
 
@@ -76,8 +81,9 @@ def presence_key(queue_name: str, worker_name: str) -> str:
 
 
 def publish(connection: Redis, queue_name: str, worker_name: str, sandboxes: Sandboxes) -> None:
-    """Write a worker's state for PRESENCE_TTL_SECONDS."""
-    connection.set(presence_key(queue_name, worker_name), json.dumps(asdict(sandboxes)), ex=PRESENCE_TTL_SECONDS)
+    """Write a worker's state, and the moment it is written, for PRESENCE_TTL_SECONDS."""
+    record = asdict(sandboxes) | {"published_at": datetime.now(UTC).isoformat()}
+    connection.set(presence_key(queue_name, worker_name), json.dumps(record), ex=PRESENCE_TTL_SECONDS)
 
 
 def withdraw(connection: Redis, queue_name: str, worker_name: str) -> None:
@@ -93,10 +99,10 @@ def live_workers(queue: Queue) -> list[WorkerPresence]:
     connection = queue.connection
     found = []
     for worker in Worker.all(queue=queue):
-        raw = connection.get(presence_key(queue.name, worker.name))
-        sandboxes = _sandboxes(raw)
-        if sandboxes is None:
+        record = read_record(connection.get(presence_key(queue.name, worker.name)))
+        if record is None:
             continue  # killed without a word: RQ's record outlives it, its published state does not
+        sandboxes, published_at = record
         submission_id, attempt = submission_of(worker.get_current_job_id())
         found.append(
             WorkerPresence(
@@ -106,7 +112,7 @@ def live_workers(queue: Queue) -> list[WorkerPresence]:
                 state=str(worker.get_state()),
                 submission_id=submission_id,
                 attempt=attempt,
-                last_heartbeat=_naive_utc(worker.last_heartbeat),
+                last_seen=published_at,
                 sandboxes=sandboxes,
             )
         )
@@ -121,17 +127,30 @@ def submission_of(job_id: str | None) -> tuple[int | None, int | None]:
     return int(match[1]), int(match[2])
 
 
-def _sandboxes(raw: bytes | str | None) -> Sandboxes | None:
-    """A published state read back; None when absent or unreadable (written by another version)."""
+def read_record(raw: bytes | str | None) -> tuple[Sandboxes, datetime | None] | None:
+    """A published state read back, with when it was published (UTC, no zone; None if not said).
+
+    Keys this version does not know are ignored (a newer worker's); None when absent or unreadable.
+    """
     if raw is None:
         return None
     try:
-        return Sandboxes(**json.loads(raw))
-    except (ValueError, TypeError):
+        record = json.loads(raw)
+        known = {field.name for field in fields(Sandboxes)}
+        sandboxes = Sandboxes(**{key: value for key, value in record.items() if key in known})
+    except (ValueError, TypeError, AttributeError):
         return None
+    return sandboxes, _moment(record.get("published_at"))
 
 
-def _naive_utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+def _moment(value: object) -> datetime | None:
+    """An ISO 8601 moment as a naive UTC datetime; None when missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

@@ -20,7 +20,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.utils import current_timestamp
 
 from grader.grading.presence import PUBLISH_EVERY_SECONDS, SANDBOX_DOWN, Sandboxes, publish, withdraw
-from sandbox.health import DockerEngine, docker_endpoint, docker_engine, sandbox_problem
+from sandbox.health import CHECK_TIMEOUT, DockerEngine, docker_endpoint, docker_engine, sandbox_problem
 from sandbox.pool import Pool
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ RELEASE_EVERY_SECONDS = 1.0
 
 ENGINE_EVERY_SECONDS = 60.0
 """Seconds between two asks of the Docker daemon who it is, once it has answered (it may be replaced)."""
+
+STOP_PUBLISHING_SECONDS = 2 * CHECK_TIMEOUT + 5.0
+"""Longest wait, as a worker stops, for a publish in flight (an ask of Docker, then Redis) to end."""
 
 
 def release_due_jobs(queues: list[Queue]) -> int:
@@ -74,22 +77,25 @@ class GradingWorker(SimpleWorker):
         self.image, self.runtime, self.pool = image, runtime, pool
         self._engine: DockerEngine | None = None
         self._engine_asked = float("-inf")
+        self._publishing: tuple[threading.Event, threading.Thread] | None = None
 
     def work(self, burst: bool = False, **options: object) -> bool:  # type: ignore[override]
         """Work as RQ does; release held-back jobs first, and then every second while not in burst mode.
 
-        Meanwhile a thread keeps the worker's published state fresh, until the work ends.
+        Meanwhile a thread keeps the worker's published state fresh, until the worker says it stops.
         """
         release_due_jobs(self.queues)
         done = threading.Event()
         self._refresh_engine()
-        threading.Thread(target=self._publish_until, args=(done,), name="presence", daemon=True).start()
+        publisher = threading.Thread(target=self._publish_until, args=(done,), name="presence", daemon=True)
+        self._publishing = (done, publisher)
+        publisher.start()
         if not burst:
             threading.Thread(target=self._release_forever, name="releaser", daemon=True).start()
         try:
             return super().work(burst=burst, **options)  # type: ignore[arg-type]
         finally:
-            done.set()
+            self._stop_publishing()
 
     def sandboxes(self) -> Sandboxes:
         """What this worker publishes about its sandboxes now."""
@@ -116,7 +122,12 @@ class GradingWorker(SimpleWorker):
         self.publish()
 
     def register_death(self) -> None:
-        """Say this worker stops, to RQ and in its published state."""
+        """Say this worker stops, to RQ and in its published state.
+
+        The publishing thread is stopped first, and a publish in flight waited for: written after the removal,
+        it would show a stopped worker alive for PRESENCE_TTL_SECONDS.
+        """
+        self._stop_publishing()
         try:
             withdraw(self.connection, self.queues[0].name, self.name)
         except RedisError:
@@ -128,6 +139,15 @@ class GradingWorker(SimpleWorker):
         if self._engine is None or time.monotonic() - self._engine_asked > ENGINE_EVERY_SECONDS:
             self._engine_asked = time.monotonic()
             self._engine = docker_engine() or self._engine
+
+    def _stop_publishing(self) -> None:
+        """Stop the publishing thread, waiting (a while) for a publish in flight to end."""
+        if self._publishing is None:
+            return
+        done, publisher = self._publishing
+        done.set()
+        if publisher is not threading.current_thread():
+            publisher.join(STOP_PUBLISHING_SECONDS)
 
     def _publish_until(self, done: threading.Event) -> None:
         while not done.is_set():
