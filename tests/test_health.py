@@ -19,8 +19,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Worker
 from rq.utils import utcformat
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
+from grader import schema
+from grader.db import make_engine
 from grader.grading import lifecycle
 from grader.grading.health import check, percentile
 from grader.grading.presence import (
@@ -34,6 +36,7 @@ from grader.grading.presence import (
 from grader.grading.worker import GradingWorker
 from grader.models import Outcome, Status, StoredVerdict, Submission, utcnow
 from tests.factories import free_port, login, make_user, record_submission, services_of, sessions, wait_until
+from tests.test_schema import as_text, fill_at_baseline
 
 CORRECT = 'def greet(name):\n    return f"Hello, {name}!"\n'
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -399,6 +402,67 @@ def test_a_worker_of_another_version_stays_on_the_page(app):
     finally:
         for rq_worker in Worker.all(queue=queue):
             rq_worker.register_death()
+
+
+def test_waiting_figures_skip_submissions_with_no_queued_time(app):
+    learner = make_user(app)
+    now = utcnow()
+    started = now - timedelta(minutes=10)
+    # Queued before the time was kept: a retry not started, and a retry graded since.
+    unknown = [
+        record_submission(app, learner, "hello-name", now - timedelta(days=3), status=Status.QUEUED),
+        record_submission(
+            app,
+            learner,
+            "hello-name",
+            now - timedelta(days=3),
+            started_at=started,
+            finished_at=started + timedelta(seconds=4),
+            graded_at=started + timedelta(seconds=4),
+        ),
+    ]
+    with sessions(app).begin() as session:  # the ORM would give None its default
+        session.execute(update(Submission).where(Submission.id.in_(unknown)).values(queued_at=None))
+
+    health = check(sessions(app), services_of(app).settings)
+    assert (health.queued, health.oldest_queued_at, health.oldest_wait_seconds) == (1, None, None)
+    assert health.wait.count == 0 and health.run.count == 1
+
+    waiting = record_submission(
+        app, learner, "hello-name", now - timedelta(days=3), status=Status.QUEUED, queued_at=now - timedelta(minutes=2)
+    )
+    health = check(sessions(app), services_of(app).settings)
+    assert health.queued == 2
+    assert health.oldest_queued_at == row(app, waiting).queued_at
+    assert 110 < health.oldest_wait_seconds < 180
+    assert "the oldest has waited 2" in coach_client(app).get("/coach/health").text
+
+
+def test_the_upgrade_gives_only_first_attempts_their_making_as_queued_time(settings_env):
+    engine = make_engine(settings_env["AUTOGRADER_DATABASE_URL"])
+    try:
+        schema.upgrade(engine, schema.BASELINE)
+        fill_at_baseline(engine)  # two first attempts, made on 2 and 3 November
+        schema.upgrade(engine, "0006")
+        started = "UPDATE submissions SET attempt = 2, started_at = '2026-11-20 08:00:00' WHERE id = 2"
+        with engine.begin() as connection:
+            connection.execute(text(started))
+        schema.upgrade(engine)
+
+        def queued() -> list:
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT id, queued_at FROM submissions ORDER BY id")).all()
+            return [(number, moment if moment is None else as_text(moment)[:19]) for number, moment in rows]
+
+        # A regrade or retry (attempt 2) was queued long after the making: its start is the nearest known time.
+        assert queued() == [(1, "2026-11-02 10:00:00"), (2, "2026-11-20 08:00:00")]
+        schema.downgrade(engine, "0006")
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE submissions SET started_at = NULL WHERE id = 2"))
+        schema.upgrade(engine)
+        assert queued() == [(1, "2026-11-02 10:00:00"), (2, None)]  # not started yet: not known
+    finally:
+        engine.dispose()
 
 
 class SlowToPublish(GradingWorker):

@@ -77,6 +77,7 @@ class Health:
     running: int = 0
     """Submissions a worker has claimed and not yet finished."""
     oldest_queued_at: datetime | None = None
+    """When the submission waiting longest was queued; those queued before the time was kept are left out."""
     graded_recently: int = 0
     """Submissions whose verdict was stored within RECENT."""
     wait: Durations = field(default_factory=lambda: Durations(0))
@@ -148,9 +149,12 @@ def _from_database(session: Session, now: datetime) -> dict[str, object]:
             .group_by(Submission.status)
         ).all()
     )
+    # A submission queued before its queued time was kept has none (NULL): MIN skips it, rather than
+    # count days of waiting from its making (grader/migrations/versions/0007_job_phase_timestamps.py).
     oldest = session.scalar(select(func.min(Submission.queued_at)).where(Submission.status == Status.QUEUED))
     since = now - RECENT
     # Only the attempt that produced each verdict is measured: a new attempt clears its started and finished times.
+    # A time not known (NULL: queued before it was kept) leaves that submission out of the phase it bounds.
     recent = session.execute(
         select(Submission.queued_at, Submission.started_at, Submission.finished_at).where(Submission.graded_at >= since)
     ).all()

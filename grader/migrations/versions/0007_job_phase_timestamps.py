@@ -22,9 +22,23 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("finished_at", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_submissions_status_queued_at", ["status", "queued_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_submissions_graded_at"), ["graded_at"], unique=False)
-    # Submissions stored before: each was first queued when it was made (a plain UPDATE, for every database).
-    submissions = sa.table("submissions", sa.column("queued_at", sa.DateTime()), sa.column("created_at", sa.DateTime()))
-    op.execute(submissions.update().values(queued_at=submissions.c.created_at))
+    # Submissions stored before (plain UPDATEs, for every database). A first attempt was queued when the
+    # submission was made. A later one (a retry, a regrade) was queued at some unknown moment after: its start
+    # is the closest known bound, and one not started yet stays unknown (NULL), as the health page's figures
+    # skip it, rather than counting days of waiting from the submission's making.
+    submissions = sa.table(
+        "submissions",
+        sa.column("attempt", sa.Integer()),
+        sa.column("queued_at", sa.DateTime()),
+        sa.column("created_at", sa.DateTime()),
+        sa.column("started_at", sa.DateTime()),
+    )
+    op.execute(submissions.update().where(submissions.c.attempt == 1).values(queued_at=submissions.c.created_at))
+    op.execute(
+        submissions.update()
+        .where(submissions.c.attempt != 1, submissions.c.started_at.is_not(None))
+        .values(queued_at=submissions.c.started_at)
+    )
     with op.batch_alter_table("stored_verdicts", schema=None) as batch_op:
         batch_op.create_index("ix_stored_verdicts_outcome_stored_at", ["outcome", "stored_at"], unique=False)
 
