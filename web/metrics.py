@@ -4,10 +4,11 @@ Nothing is counted in the web processes, so it answers the same from any of guni
 multiprocess mode: each scrape runs grader/grading/health.py check() through a Collector of its own.
 
 Who may read it: with AUTOGRADER_METRICS_TOKEN set, whoever sends 'Authorization: Bearer <token>'. Without a
-token, only this host, and only requests that came straight to the site: the client address is the real one
-(the learner's, with AUTOGRADER_HTTPS, whose ProxyFix has read the one trusted proxy's X-Forwarded-For), and
-without AUTOGRADER_HTTPS a request carrying X-Forwarded-For or Forwarded came through some proxy on this host,
-whose every request would look local: it is refused. Behind a proxy, set a token.
+token, only requests that came straight from this host, and it fails closed: with AUTOGRADER_HTTPS the site is
+behind a proxy, whose every request may look local (a proxy that sends no X-Forwarded-For leaves 127.0.0.1), so
+nobody is let in without a token; a request carrying any header a proxy adds (X-Forwarded-*, X-Real-IP,
+Forwarded) came through one and is refused too. Under docker compose requests from the host come from the
+bridge network's gateway, not the loopback: a token is needed there as well.
 """
 
 import hmac
@@ -26,6 +27,9 @@ bp = Blueprint("metrics", __name__)
 
 PREFIX = "autograder_"
 """Start of every metric's name."""
+
+PROXY_HEADERS = ("forwarded", "x-real-ip")
+"""Headers (besides every X-Forwarded-*) that say a request came through a proxy."""
 
 
 @bp.get("/metrics")
@@ -148,16 +152,30 @@ def _refusal() -> Response | None:
         return Response(
             "Send 'Authorization: Bearer <AUTOGRADER_METRICS_TOKEN>'.\n", 401, {"WWW-Authenticate": "Bearer"}
         )
-    if _from_this_host():
+    if settings().https:
+        return Response(
+            "Behind a proxy (AUTOGRADER_HTTPS), /metrics answers only with AUTOGRADER_METRICS_TOKEN set.\n", 403
+        )
+    if _through_a_proxy():
+        return Response("Through a proxy, /metrics answers only with AUTOGRADER_METRICS_TOKEN set.\n", 403)
+    if _from_loopback(request.remote_addr):
         return None
     return Response("Without AUTOGRADER_METRICS_TOKEN, /metrics answers only this host itself.\n", 403)
 
 
-def _from_this_host() -> bool:
-    """Whether the request came from this host, straight or through the one trusted proxy (AUTOGRADER_HTTPS)."""
-    if not settings().https and ("X-Forwarded-For" in request.headers or "Forwarded" in request.headers):
-        return False
+def _through_a_proxy() -> bool:
+    """Whether the request carries a header a proxy adds."""
+    return any(
+        name.lower() in PROXY_HEADERS or name.lower().startswith("x-forwarded-") for name, _ in request.headers.items()
+    )
+
+
+def _from_loopback(address: str | None) -> bool:
+    """Whether the address is this host's loopback, also as an IPv4 address mapped in IPv6 (gunicorn on [::])."""
     try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+        ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
