@@ -17,7 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
+from rq import Queue
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -256,9 +259,11 @@ def running_app(environ: dict[str, str], *, prepare: bool = True) -> Iterator[Fl
     process_services.use(services)
     yield create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
     process_services.use(None)
-    with contextlib.suppress(RedisError):  # a test may have pointed the app at a Redis that is not there
+    # A test may have pointed the app at a Redis that is not there: asked once, not with the app's retries.
+    once = Redis.from_url(services.settings.redis_url, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
+    with contextlib.suppress(RedisError), once:
         for queue in (services.queue, later_queue(services.queue)):
-            queue.delete(delete_jobs=True)
+            Queue(queue.name, connection=once, serializer=queue.serializer).delete(delete_jobs=True)
     services.close()
 
 
