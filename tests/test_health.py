@@ -501,22 +501,28 @@ def test_the_compose_stack_passes_the_metrics_token_on():
 
 
 class SlowToPublish(GradingWorker):
-    """A worker whose publishing thread's first round takes its time, as when Docker is slow to say who it is."""
+    """A worker whose publishing thread's first round is still asking Docker when the worker says it stops."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.stopping = threading.Event()
         self.late_round_done = threading.Event()
 
     def publish(self) -> None:
         if threading.current_thread().name != "presence" or self.late_round_done.is_set():
             super().publish()
             return
-        time.sleep(SLOW_DOCKER_SECONDS)  # the ask of Docker in flight, not a wait for anything
+        self.stopping.wait(60)
+        time.sleep(LATE_BY_SECONDS)  # the ask of Docker in flight ends a moment later: not a wait for anything
         super().publish()
         self.late_round_done.set()
 
+    def register_death(self) -> None:
+        self.stopping.set()
+        super().register_death()
 
-SLOW_DOCKER_SECONDS = 2.0
+
+LATE_BY_SECONDS = 0.5
 
 
 def test_a_stopping_worker_is_not_published_again_after_it_said_it_stops(app):
@@ -525,6 +531,6 @@ def test_a_stopping_worker_is_not_published_again_after_it_said_it_stops(app):
 
     worker.work(burst=True)  # nothing to do: it stops at once, its publishing thread still in its first round
 
-    assert worker.late_round_done.wait(SLOW_DOCKER_SECONDS + 10)
+    assert worker.late_round_done.wait(30)
     assert not queue.connection.exists(presence_key(queue.name, worker.name))
     assert live_workers(queue) == []
