@@ -141,7 +141,8 @@ class Settings:
 
     metrics_token: str = field(default="", repr=False)
     """Bearer token that Prometheus sends to read /metrics (Authorization: Bearer ...). Empty: /metrics answers
-    only requests from this host itself, and none that came through a proxy (AUTOGRADER_METRICS_TOKEN)."""
+    only requests straight from this host's loopback, none through a proxy, none with AUTOGRADER_HTTPS
+    (AUTOGRADER_METRICS_TOKEN)."""
 
     https: bool = False
     """The site is reached over HTTPS (behind a TLS proxy): cookies travel only over HTTPS (AUTOGRADER_HTTPS)."""
