@@ -31,11 +31,11 @@ test: $(INSTALLED) image lint catalogs
 	AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(POSTGRES_TESTS)
 	$(BIN)/autograder exercises check
 	@echo "--- soak: submissions under faults; fails if one is lost, stuck or graded twice ---"
-	$(BIN)/python benchmarks/soak.py --submissions 100 --learners 10
+	$(BIN)/python benchmarks/soak.py --submissions 50 --learners 10
 	@echo "--- benchmarks (they report; they do not fail) ---"
-	$(BIN)/python benchmarks/progress.py --requests 30
-	$(BIN)/python benchmarks/grading.py --runs 10
-	$(BIN)/python benchmarks/boundary.py --runs 3
+	$(BIN)/python benchmarks/progress.py --requests 20
+	$(BIN)/python benchmarks/grading.py --runs 6
+	$(BIN)/python benchmarks/boundary.py --runs 2
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
