@@ -281,8 +281,14 @@ def test_a_job_for_another_runtime_gets_a_sandbox_of_that_runtime(pool, docker_c
     running = [c for c in my_sandbox_containers(docker_client) if c.status == "running"]
     assert len(running) == 1 and running[0].id != runc.id
     assert docker_client.api.inspect_container(running[0].id)["HostConfig"]["Runtime"] == "runsc"
-    assert passed(run_hello(made, runtime="runsc"))
-    assert made.served_ready >= 1  # under gVisor, from the pool (a run gVisor broke is tried again, maybe cold)
+    # Under gVisor, from the pool. A run gVisor broke (it happens on a loaded machine) is tried again, cold
+    # when no runsc sandbox is ready yet: then the next job, once one is ready, must be served from the pool.
+    for _ in range(3):
+        assert passed(run_hello(made, runtime="runsc"))
+        if made.served_ready >= 1:
+            break
+        assert made.wait_until_ready(1, 90)
+    assert made.served_ready >= 1
 
 
 def test_under_gvisor_a_job_of_other_memory_starts_its_own_and_the_pool_follows(pool, docker_client):
@@ -304,7 +310,7 @@ def start_worker(settings_env) -> subprocess.Popen:
 
 
 def containers_of(client, label: str) -> list:
-    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={label}"})
+    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={label}"}, ignore_removed=True)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
