@@ -66,13 +66,19 @@ def shared_app(app_with, shared_database):
     )
 
 
-def start_worker(docker_host: str | None) -> subprocess.Popen:
-    """`autograder worker` with the test's settings, using the main daemon or the one docker_host names."""
+def start_worker(docker_host: str | None, log: Path) -> subprocess.Popen:
+    """`autograder worker` with the test's settings, using the main daemon or the one docker_host names; what it
+    says goes to log, shown when the test fails."""
     environ = {name: value for name, value in os.environ.items() if name != "DOCKER_HOST"}
     if docker_host is not None:
         environ["DOCKER_HOST"] = docker_host
     command = [sys.executable, "-m", "grader.cli", "worker"]
-    return subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("wb") as output:
+        return subprocess.Popen(command, env=environ, stdout=output, stderr=subprocess.STDOUT)
+
+
+def last_lines(log: Path, count: int = 15) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-count:])
 
 
 def stop(worker: subprocess.Popen) -> None:
@@ -116,12 +122,15 @@ def caretaker_round(app, monkeypatch, docker_host: str | None) -> None:
         Caretaker(sessions(app), services_of(app).queue).run_once()
 
 
-def test_workers_on_two_hosts_grade_each_submission_once(shared_app, docker_client, docker_b, host_b, monkeypatch):
+def test_workers_on_two_hosts_grade_each_submission_once(
+    shared_app, docker_client, docker_b, host_b, monkeypatch, tmp_path
+):
     app = shared_app
     client = app.test_client()
     login(client, make_user(app))
     started = time.time()
-    worker_a, worker_b = start_worker(None), start_worker(host_b)
+    log_a, log_b = tmp_path / "worker-a.log", tmp_path / "worker-b.log"
+    worker_a, worker_b = start_worker(None, log_a), start_worker(host_b, log_b)
     owner_a, owner_b = owner(worker_a.pid), owner(worker_b.pid)  # read while they live: they hold start times
     try:
         expected = {}
@@ -135,7 +144,15 @@ def test_workers_on_two_hosts_grade_each_submission_once(shared_app, docker_clie
                 statuses = session.scalars(select(Submission.status).where(Submission.id.in_(expected)))
                 return all(status == Status.GRADED for status in statuses)
 
-        wait_until(all_graded, 300, f"grading {SUBMISSIONS} submissions on two hosts")
+        try:
+            wait_until(all_graded, 300, f"grading {SUBMISSIONS} submissions on two hosts")
+        except AssertionError as error:
+            with sessions(app)() as session:
+                statuses = Counter(session.scalars(select(Submission.status).where(Submission.id.in_(expected))))
+            raise AssertionError(
+                f"{error}; submissions by status: {dict(statuses)}\n"
+                f"worker A said:\n{last_lines(log_a)}\nworker B said:\n{last_lines(log_b)}"
+            ) from None
 
         with sessions(app)() as session:
             outcomes = {row.id: row.outcome for row in session.execute(select(Submission.id, Submission.outcome))}
