@@ -13,12 +13,13 @@ run: $(INSTALLED) image catalogs
 	$(BIN)/autograder run
 
 # The tests about data (schema, backups, grading, progress, health, access, lifecycle, fairness, and the faults about
-# the database; the faults that kill dockerd or Redis run on SQLite only) run a second time, on PostgreSQL: each test
+# the database; the faults that kill dockerd or Redis run on SQLite only) run a second time, on PostgreSQL, with the
+# workers on two hosts (test_hosts.py, which needs PostgreSQL as production does): each test
 # makes a database of its own there, as the role of TEST_DATABASE_URL, which ensure-services makes if missing.
 TEST_DATABASE_URL ?= postgresql+psycopg://autograder:autograder@127.0.0.1:5432/autograder
 POSTGRES_TESTS := tests/test_schema.py tests/test_database_outage.py tests/test_backup.py tests/test_reader.py \
   tests/test_grading.py tests/test_progress.py tests/test_health.py tests/test_access.py tests/test_lifecycle.py \
-  tests/test_fairness.py \
+  tests/test_fairness.py tests/test_hosts.py \
   tests/test_faults.py::test_worker_killed_mid_grading tests/test_faults.py::test_database_briefly_locked \
   tests/test_faults.py::test_a_job_delivered_twice_is_graded_once \
   tests/test_faults.py::test_regrade_reaches_submissions_still_running
@@ -36,9 +37,7 @@ test: $(INSTALLED) image lint catalogs
 	$(BIN)/python benchmarks/grading.py --runs 6
 	$(BIN)/python benchmarks/boundary.py --runs 2
 
-# Workers on two hosts (a second Docker daemon stands in for the second host) sharing one PostgreSQL, as in
-# production. Not yet part of `make test`: it finds a race on PostgreSQL (two verdicts of one learner at once
-# both insert the same points-per-day row) that delays a verdict until the reconciler grades it again.
+# Only the workers on two hosts (a second Docker daemon stands in for the second host), sharing one PostgreSQL.
 test-hosts: $(INSTALLED) image
 	@AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) scripts/ensure-services.sh --postgres
 	AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/test_hosts.py

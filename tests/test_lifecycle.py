@@ -1,16 +1,17 @@
 """Every change of a submission's state is one conditional UPDATE: whoever moved it on first wins, nothing is lost."""
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from grader.grading import jobs, lifecycle
 from grader.grading.verdict import infrastructure_failure
-from grader.models import Exercise, Outcome, Status, Submission, TestResult, TestStatus
-from tests.factories import make_user, record_submission, services_of, sessions
+from grader.models import Exercise, Outcome, ScoreGain, Standing, Status, Submission, TestResult, TestStatus
+from tests.factories import make_user, record_submission, services_of, sessions, wait_until
 
 
 @pytest.fixture
@@ -61,6 +62,52 @@ def test_a_verdict_stored_first_is_never_reset_by_the_reconciler(app, running):
         assert [r.status for r in session.scalars(select(TestResult).where(TestResult.submission_id == running))] == [
             "passed"
         ] * len(row.exercise.manifest)
+
+
+@pytest.mark.postgres
+def test_two_workers_storing_verdicts_of_one_learner_at_once_both_land(app):
+    amina = make_user(app, name="Amina")  # in no cohort, so no cohort row makes the two wait for each other
+    claimed = []
+    for minute in (0, 5):
+        submission_id = record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9, minute), "failed")
+        with sessions(app).begin() as session:
+            submission = session.get(Submission, submission_id)
+            submission.status, submission.attempt = Status.RUNNING, 1
+        claimed.append(submission_id)
+    first, second = claimed
+    failures: list[BaseException] = []
+
+    def store_second() -> None:
+        try:
+            with sessions(app).begin() as session:
+                verdict = a_pass(session, second)
+                lifecycle.store_verdict(session.get(Submission, second), verdict, version="v", seconds=1)
+        except BaseException as error:  # the test's thread reports what went wrong to the test
+            failures.append(error)
+
+    with sessions(app)() as worker:
+        assert lifecycle.store_verdict(worker.get(Submission, first), a_pass(worker, first), version="v", seconds=1)
+        other = threading.Thread(target=store_second)
+        other.start()  # the other worker stores its verdict while the first has not committed yet
+        wait_until(lambda: _waiting_on_a_lock(app), seconds=30, what="the second worker to wait for the first")
+        worker.commit()
+    other.join(timeout=60)
+    assert not other.is_alive() and failures == []
+    with sessions(app)() as session:
+        assert [session.get(Submission, i).status for i in claimed] == [Status.GRADED] * 2
+        standing = session.scalars(select(Standing).where(Standing.user_id == amina.id)).one()
+        assert (standing.attempts, standing.attempts_to_solve) == (2, 1)  # the second read the first's verdict
+        gained = session.scalar(select(func.sum(ScoreGain.gain)).where(ScoreGain.user_id == amina.id))
+        assert gained == standing.best_score
+
+
+def _waiting_on_a_lock(app) -> bool:
+    """Whether a connection to this test's database waits for a lock another transaction holds."""
+    with sessions(app)() as session:
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(session.scalar(waiting))
 
 
 def test_a_new_attempt_moves_on_from_what_was_read_only(app, running):

@@ -7,8 +7,18 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from grader.models import ScoreGain, Submission
+from grader.models import ScoreGain, Submission, User
 from grader.people.calendar import local_date, time_zone_of
+
+
+def hold_learners(session: Session, user_ids: Collection[int]) -> None:
+    """Lock these learners' rows until the transaction ends, so no other one rebuilds their read models meanwhile.
+
+    Under PostgreSQL's READ COMMITTED two workers storing verdicts of one learner at once would each miss the
+    other's verdict and insert the same rows, and the second would fail; now it waits, then reads the first's.
+    Take it after the cohort rows, as every writer does. SQLite, which has one writer at a time, ignores it.
+    """
+    session.execute(select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update())
 
 
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
@@ -40,6 +50,8 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
 
 def rebuild_all_gains(session: Session, user_ids: Collection[int] | None = None) -> int:
     """Recompute every pair's gains (or those of these learners), as after their zone changed; return how many pairs."""
+    if user_ids is not None:
+        hold_learners(session, user_ids)
     query = select(Submission.user_id, Submission.exercise_id).distinct()
     if user_ids is not None:
         query = query.where(Submission.user_id.in_(user_ids))
