@@ -26,9 +26,9 @@ POSTGRES_TESTS := tests/test_schema.py tests/test_database_outage.py tests/test_
 
 test: $(INSTALLED) image lint catalogs
 	@AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) scripts/ensure-services.sh --gvisor --chromium --postgres --compose
-	env -u AUTOGRADER_TEST_DATABASE_URL $(BIN)/pytest
+	env -u AUTOGRADER_TEST_DATABASE_URL $(BIN)/pytest --durations=15
 	@echo "--- the tests about data again, on PostgreSQL ---"
-	AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(POSTGRES_TESTS)
+	AUTOGRADER_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest --durations=10 $(POSTGRES_TESTS)
 	$(BIN)/autograder exercises check
 	@echo "--- soak: submissions under faults; fails if one is lost, stuck or graded twice ---"
 	$(BIN)/python benchmarks/soak.py --submissions 50 --learners 10

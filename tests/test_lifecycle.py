@@ -2,7 +2,7 @@
 
 import threading
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from rq.timeouts import JobTimeoutException
@@ -10,8 +10,9 @@ from sqlalchemy import func, select, text
 
 from grader.grading import jobs, lifecycle
 from grader.grading.verdict import infrastructure_failure
-from grader.models import Exercise, Outcome, ScoreGain, Standing, Status, Submission, TestResult, TestStatus
-from tests.factories import make_user, record_submission, services_of, sessions, wait_until
+from grader.models import Cohort, Exercise, Outcome, ScoreGain, Standing, Status, Submission, TestResult, TestStatus
+from grader.people.cohorts import enrol
+from tests.factories import make_cohort, make_user, record_submission, services_of, sessions, wait_until
 
 
 @pytest.fixture
@@ -67,38 +68,73 @@ def test_a_verdict_stored_first_is_never_reset_by_the_reconciler(app, running):
 @pytest.mark.postgres
 def test_two_workers_storing_verdicts_of_one_learner_at_once_both_land(app):
     amina = make_user(app, name="Amina")  # in no cohort, so no cohort row makes the two wait for each other
-    claimed = []
-    for minute in (0, 5):
-        submission_id = record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9, minute), "failed")
-        with sessions(app).begin() as session:
-            submission = session.get(Submission, submission_id)
-            submission.status, submission.attempt = Status.RUNNING, 1
-        claimed.append(submission_id)
-    first, second = claimed
+    first, second = (_claimed(app, amina, datetime(2026, 11, 2, 9, minute)) for minute in (0, 5))
+
+    def first_worker(session):
+        assert lifecycle.store_verdict(session.get(Submission, first), a_pass(session, first), version="v", seconds=1)
+
+    _store_while(app, first_worker, second)
+    with sessions(app)() as session:
+        assert [session.get(Submission, i).status for i in (first, second)] == [Status.GRADED] * 2
+        standing = session.scalars(select(Standing).where(Standing.user_id == amina.id)).one()
+        assert (standing.attempts, standing.attempts_to_solve) == (2, 1)  # the second read the first's verdict
+        assert _gained(session, amina) == standing.best_score
+
+
+@pytest.mark.postgres
+def test_a_verdict_stored_while_a_coach_enrols_the_learner_lands(app):
+    coach, amina = make_user(app, "coach", name="Coach"), make_user(app, name="Amina")
+    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), "passed")  # work the enrolment recounts
+    later = _claimed(app, amina, datetime(2026, 11, 3, 9))
+    cohort = make_cohort(app, coach, start=date(2026, 11, 2))
+
+    def coach_enrols(session):
+        enrol(session, session.get(Cohort, cohort.id), name=amina.name, email=amina.email, by=None)
+        session.flush()
+
+    _store_while(app, coach_enrols, later)
+    with sessions(app)() as session:
+        assert session.get(Submission, later).status == Status.GRADED
+        standing = session.scalars(select(Standing).where(Standing.user_id == amina.id)).one()
+        assert standing.attempts == 2
+        assert _gained(session, amina) == standing.best_score
+
+
+def _claimed(app, learner, at) -> int:
+    """A submission of the learner whose attempt 1 a worker is running."""
+    submission_id = record_submission(app, learner, "hello-name", at, "failed")
+    with sessions(app).begin() as session:
+        submission = session.get(Submission, submission_id)
+        submission.status, submission.attempt = Status.RUNNING, 1
+    return submission_id
+
+
+def _store_while(app, hold, submission_id: int) -> None:
+    """Store a passing verdict of the submission, as a worker does, while hold has changed the learner's data in a
+    transaction not yet committed; it must wait for that transaction, then land."""
     failures: list[BaseException] = []
 
-    def store_second() -> None:
+    def store() -> None:
         try:
             with sessions(app).begin() as session:
-                verdict = a_pass(session, second)
-                lifecycle.store_verdict(session.get(Submission, second), verdict, version="v", seconds=1)
+                verdict = a_pass(session, submission_id)
+                lifecycle.store_verdict(session.get(Submission, submission_id), verdict, version="v", seconds=1)
         except BaseException as error:  # the test's thread reports what went wrong to the test
             failures.append(error)
 
-    with sessions(app)() as worker:
-        assert lifecycle.store_verdict(worker.get(Submission, first), a_pass(worker, first), version="v", seconds=1)
-        other = threading.Thread(target=store_second)
-        other.start()  # the other worker stores its verdict while the first has not committed yet
-        wait_until(lambda: _waiting_on_a_lock(app), seconds=30, what="the second worker to wait for the first")
-        worker.commit()
-    other.join(timeout=60)
-    assert not other.is_alive() and failures == []
-    with sessions(app)() as session:
-        assert [session.get(Submission, i).status for i in claimed] == [Status.GRADED] * 2
-        standing = session.scalars(select(Standing).where(Standing.user_id == amina.id)).one()
-        assert (standing.attempts, standing.attempts_to_solve) == (2, 1)  # the second read the first's verdict
-        gained = session.scalar(select(func.sum(ScoreGain.gain)).where(ScoreGain.user_id == amina.id))
-        assert gained == standing.best_score
+    with sessions(app)() as holding:
+        hold(holding)
+        worker = threading.Thread(target=store)
+        worker.start()
+        wait_until(lambda: _waiting_on_a_lock(app), seconds=30, what="the worker to wait for the other transaction")
+        holding.commit()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and failures == []
+
+
+def _gained(session, learner) -> float:
+    """The learner's points per day, added up."""
+    return session.scalar(select(func.sum(ScoreGain.gain)).where(ScoreGain.user_id == learner.id))
 
 
 def _waiting_on_a_lock(app) -> bool:

@@ -16,9 +16,11 @@ def hold_learners(session: Session, user_ids: Collection[int]) -> None:
 
     Under PostgreSQL's READ COMMITTED two workers storing verdicts of one learner at once would each miss the
     other's verdict and insert the same rows, and the second would fail; now it waits, then reads the first's.
-    Take it after the cohort rows, as every writer does. SQLite, which has one writer at a time, ignores it.
+    Take it after the cohort rows, as every writer does. FOR NO KEY UPDATE, so rows that merely refer to the
+    learner (a new submission) are not held up. SQLite, which has one writer at a time, ignores it.
     """
-    session.execute(select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update())
+    held = select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update(key_share=True)
+    session.execute(held)
 
 
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
