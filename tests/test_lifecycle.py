@@ -84,9 +84,12 @@ def test_two_workers_storing_verdicts_of_one_learner_at_once_both_land(app):
 @pytest.mark.postgres
 def test_a_verdict_stored_while_a_coach_enrols_the_learner_lands(app):
     coach, amina = make_user(app, "coach", name="Coach"), make_user(app, name="Amina")
-    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 9), "passed")  # work the enrolment recounts
-    later = _claimed(app, amina, datetime(2026, 11, 3, 9))
+    # Solved at 00:30 on 3 November in Brussels, the zone of a learner in no cohort: 18:30 on the 2nd in New York.
+    record_submission(app, amina, "hello-name", datetime(2026, 11, 2, 23, 30), "passed")
+    later = _claimed(app, amina, datetime(2026, 11, 3, 15))
     cohort = make_cohort(app, coach, start=date(2026, 11, 2))
+    with sessions(app).begin() as session:
+        session.get(Cohort, cohort.id).time_zone = "America/New_York"
 
     def coach_enrols(session):
         enrol(session, session.get(Cohort, cohort.id), name=amina.name, email=amina.email, by=None)
@@ -96,8 +99,9 @@ def test_a_verdict_stored_while_a_coach_enrols_the_learner_lands(app):
     with sessions(app)() as session:
         assert session.get(Submission, later).status == Status.GRADED
         standing = session.scalars(select(Standing).where(Standing.user_id == amina.id)).one()
-        assert standing.attempts == 2
-        assert _gained(session, amina) == standing.best_score
+        assert (standing.attempts, standing.attempts_to_solve) == (2, 1)
+        days = session.execute(select(ScoreGain.day, ScoreGain.gain).where(ScoreGain.user_id == amina.id)).all()
+        assert days == [(date(2026, 11, 2), standing.best_score)]  # counted in the cohort's zone, by both
 
 
 def _claimed(app, learner, at) -> int:
@@ -124,9 +128,10 @@ def _store_while(app, hold, submission_id: int) -> None:
 
     with sessions(app)() as holding:
         hold(holding)
-        worker = threading.Thread(target=store)
+        worker = threading.Thread(target=store, daemon=True)
         worker.start()
-        wait_until(lambda: _waiting_on_a_lock(app), seconds=30, what="the worker to wait for the other transaction")
+        wait_until(lambda: not worker.is_alive() or _waiting_on_a_lock(app), seconds=30, what="the worker to wait")
+        assert worker.is_alive(), f"the worker did not wait for the other transaction: {failures}"
         holding.commit()
     worker.join(timeout=60)
     assert not worker.is_alive() and failures == []

@@ -7,24 +7,15 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from grader.models import ScoreGain, Submission, User
+from grader.models import ScoreGain, Submission
 from grader.people.calendar import local_date, time_zone_of
 
 
-def hold_learners(session: Session, user_ids: Collection[int]) -> None:
-    """Lock these learners' rows until the transaction ends, so no other one rebuilds their read models meanwhile.
-
-    Under PostgreSQL's READ COMMITTED two workers storing verdicts of one learner at once would each miss the
-    other's verdict and insert the same rows, and the second would fail; now it waits, then reads the first's.
-    Take it after the cohort rows, as every writer does. FOR NO KEY UPDATE, so rows that merely refer to the
-    learner (a new submission) are not held up. SQLite, which has one writer at a time, ignores it.
-    """
-    held = select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update(key_share=True)
-    session.execute(held)
-
-
 def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
-    """Recompute one learner's daily gains on one exercise from its graded submissions (a regrade may lower them)."""
+    """Recompute one learner's daily gains on one exercise from its graded submissions (a regrade may lower them).
+
+    The caller holds the learner (grader.grading.turns), so no other transaction rebuilds them meanwhile.
+    """
     rows = session.execute(
         select(Submission.created_at, Submission.score, Submission.max_score)
         .where(
@@ -51,9 +42,10 @@ def rebuild_gains(session: Session, user_id: int, exercise_id: int) -> None:
 
 
 def rebuild_all_gains(session: Session, user_ids: Collection[int] | None = None) -> int:
-    """Recompute every pair's gains (or those of these learners), as after their zone changed; return how many pairs."""
-    if user_ids is not None:
-        hold_learners(session, user_ids)
+    """Recompute every pair's gains (or those of these learners), as after their zone changed; return how many pairs.
+
+    Hold these learners first (grader.grading.turns); without user_ids, run only while nothing else writes (an upgrade).
+    """
     query = select(Submission.user_id, Submission.exercise_id).distinct()
     if user_ids is not None:
         query = query.where(Submission.user_id.in_(user_ids))

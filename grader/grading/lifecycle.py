@@ -27,8 +27,9 @@ from datetime import datetime
 from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.orm import Session, object_session
 
-from grader.grading.gains import hold_learners, rebuild_gains
+from grader.grading.gains import rebuild_gains
 from grader.grading.standings import rebuild_standing, touch_cohorts_of
+from grader.grading.turns import lock_learners
 from grader.grading.verdict import Verdict, infrastructure_failure
 from grader.messages import Message, say
 from grader.models import Exercise, Status, StoredVerdict, Submission, TestResult, utcnow
@@ -128,8 +129,8 @@ def store_verdict(
 
 def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> None:
     """Bring the progress read models of one learner on one exercise in step with its graded submissions."""
-    touch_cohorts_of(session, [user_id])  # first, as a coach's change does: both lock the cohort before the rest
-    hold_learners(session, [user_id])  # then the learner, whose verdict another worker may be storing right now
+    lock_learners(session, [user_id])  # another worker may be storing a verdict of theirs right now, or a coach
+    touch_cohorts_of(session, [user_id])  # enrolling them: read after the wait, so a new cohort is told too
     rebuild_gains(session, user_id, exercise_id)
     rebuild_standing(session, user_id, exercise_id)
 

@@ -110,8 +110,7 @@ def _standing(pair: tuple[int, int], attempts: list, failed: dict[int, list[str]
 
 def touch_cohorts_of(session: Session, user_ids: Collection[int]) -> None:
     """Mark the cohorts of these learners as changed, so cached pictures of them are not shown again."""
-    cohorts = select(Enrollment.cohort_id).where(Enrollment.user_id.in_(user_ids))
-    session.execute(update(Cohort).where(Cohort.id.in_(cohorts)).values(generation=Cohort.generation + 1))
+    _move_generations(session, Cohort.id.in_(select(Enrollment.cohort_id).where(Enrollment.user_id.in_(user_ids))))
 
 
 def move_on(cohort: Cohort) -> None:
@@ -122,10 +121,14 @@ def move_on(cohort: Cohort) -> None:
 
 def touch_cohort(session: Session, cohort_id: int | None = None) -> None:
     """Mark one cohort (or, without an id, every cohort) as changed."""
-    query = update(Cohort).values(generation=Cohort.generation + 1)
-    if cohort_id is not None:
-        query = query.where(Cohort.id == cohort_id)
-    session.execute(query)
+    _move_generations(session, Cohort.id == cohort_id if cohort_id is not None else true())
+
+
+def _move_generations(session: Session, which: ColumnElement[bool]) -> None:
+    """Move these cohorts' generation on, locking their rows in id order first: two writers touching overlapping
+    cohorts in the order each update happens to scan them could each hold the row the other waits for."""
+    session.execute(select(Cohort.id).where(which).order_by(Cohort.id).with_for_update(key_share=True))
+    session.execute(update(Cohort).where(which).values(generation=Cohort.generation + 1))
 
 
 def error_line(feedback: str, limit: int = 160) -> str:

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.grading import lifecycle
 from grader.grading.queue import enqueue_all, enqueue_grading
+from grader.grading.turns import lock_learners
 from grader.messages import Message, Refusal, say, say_plural
 from grader.models import Exercise, Status, Submission, User, utcnow
 
@@ -71,7 +72,7 @@ def check_files(exercise: Exercise, files: Mapping[str, str | bytes], max_file_b
 def check_pace(session: Session, learner: User, per_minute: int, in_flight: int = 2) -> None:
     """Refuse a learner's submission while in_flight of theirs wait or run, or when they sent per_minute in a minute.
 
-    Call it after lock_learner, in the transaction that stores the submission, so parallel
+    Call it after lock_learners, in the transaction that stores the submission, so parallel
     requests are counted one after the other.
     """
     # Only submissions waiting for their first verdict count: a regrade of old ones is not the learner's doing.
@@ -111,15 +112,6 @@ def check_pace(session: Session, learner: User, per_minute: int, in_flight: int 
         )
 
 
-def lock_learner(session: Session, learner: User) -> None:
-    """Hold the learner's row until this transaction ends, so their parallel submissions are checked in turn.
-
-    A write that changes nothing: PostgreSQL locks the row, SQLite takes its one write lock, and
-    either way a second request waits here and then counts the first one's submission.
-    """
-    session.execute(update(User).where(User.id == learner.id).values(id=User.id))
-
-
 def submit(
     session: Session,
     queue: Queue,
@@ -133,7 +125,7 @@ def submit(
 ) -> Submission:
     """Store a checked submission, commit it, then queue its first grading attempt by id."""
     checked = check_files(exercise, files, max_file_bytes)
-    lock_learner(session, learner)
+    lock_learners(session, [learner.id])  # parallel submissions are checked in turn
     check_pace(session, learner, per_minute, in_flight)
     now = utcnow()
     submission = Submission(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from grader.grading.gains import rebuild_all_gains
 from grader.grading.standings import move_on, touch_cohort, touch_cohorts_of
+from grader.grading.turns import lock_learners
 from grader.messages import Message, Refusal, say, say_plural
 from grader.models import DEFAULT_TIME_ZONE, Cohort, CohortCoach, Enrollment, PlanEntry, Role, Submission, User
 from grader.people.access import may_enrol
@@ -108,6 +109,8 @@ def set_calendar(
     # A cohort made before first days had to be working days may still be renamed without fixing that.
     _check_calendar(name, start_date, days, first_day=(start_date, days) != (cohort.start_date, cohort.working_days))
     starts_elsewhere = start_date != cohort.start_date
+    if starts_elsewhere:  # its learners before the cohort, as every writer of their data (grader.grading.turns)
+        lock_learners(session, [learner.id for learner in cohort.learners])
     cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, days
     touch_cohort(session, cohort.id)
     if starts_elsewhere:  # which cohort is a learner's latest, and so the zone their points per day count in
@@ -201,6 +204,7 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str, by: User |
     elif user.password_hash == NO_PASSWORD:  # never chose a password: a new link, the old one may be lost or expired
         token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
+        lock_learners(session, [user.id])  # before the cohort, as every writer of their data (grader.grading.turns)
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
         touch_cohort(session, cohort.id)
         if token is None:  # someone with work already: their points per day follow this cohort's zone now
@@ -224,6 +228,7 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes, *, by: User | None)
     name_at, email_at = header.index("name"), header.index("email")
     errors: list[LineError] = []
     people: list[tuple[str, str]] = []
+    known: list[int] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=header_line + 1):
         if not any(cell.strip() for cell in row):
@@ -244,10 +249,13 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes, *, by: User | None)
         else:
             seen[email] = number
             people.append((name, email))
+            if existing is not None:
+                known.append(existing.id)
     if errors:
         raise CsvRejected(errors)
     if not people:
         raise CsvRejected([LineError(header_line + 1, say("There are no learners in the file."))])
+    lock_learners(session, known)  # all of them before the cohort, rather than each after it (grader.grading.turns)
     return [enrol(session, cohort, name=name, email=email, by=by) for name, email in people]
 
 
@@ -319,10 +327,13 @@ def _header_and_separator(text: str) -> tuple[int, str, str]:
 
 
 def _recount(session: Session, user_ids: list[int]) -> None:
-    """Count these learners' points per day again (their zone changed), in every cohort they are in."""
+    """Count these learners' points per day again (their zone changed), in every cohort they are in.
+
+    The caller locked them before it changed the cohort (grader.grading.turns).
+    """
     session.flush()
-    rebuild_all_gains(session, user_ids)
     touch_cohorts_of(session, user_ids)
+    rebuild_all_gains(session, user_ids)
 
 
 def is_time_zone(name: str) -> bool:
@@ -353,6 +364,7 @@ def set_time_zone(session: Session, cohort: Cohort, name: str) -> None:
     if not is_time_zone(name):
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
     if name != cohort.time_zone:
+        lock_learners(session, [user.id for user in cohort.learners])  # before the cohort (grader.grading.turns)
         cohort.time_zone = name
         touch_cohort(session, cohort.id)
         _recount(session, [user.id for user in cohort.learners])
