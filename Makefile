@@ -19,7 +19,7 @@ run: $(INSTALLED) image catalogs
 TEST_DATABASE_URL ?= postgresql+psycopg://autograder:autograder@127.0.0.1:5432/autograder
 POSTGRES_TESTS := tests/test_schema.py tests/test_database_outage.py tests/test_backup.py tests/test_reader.py \
   tests/test_grading.py tests/test_progress.py tests/test_health.py tests/test_access.py tests/test_lifecycle.py \
-  tests/test_fairness.py tests/test_hosts.py \
+  tests/test_fairness.py tests/test_turns.py tests/test_hosts.py \
   tests/test_faults.py::test_worker_killed_mid_grading tests/test_faults.py::test_database_briefly_locked \
   tests/test_faults.py::test_a_job_delivered_twice_is_graded_once \
   tests/test_faults.py::test_regrade_reaches_submissions_still_running

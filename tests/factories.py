@@ -130,6 +130,18 @@ def record_submission(app, user, slug, at, outcome="passed", score=None, failing
         return submission.id
 
 
+def passing_verdict(session, submission_id: int):
+    """The verdict of a run of the submission in which every test passed."""
+    from dataclasses import replace
+
+    from grader.grading.verdict import infrastructure_failure
+    from grader.models import Outcome, Submission, TestStatus
+
+    failed = infrastructure_failure(session.get(Submission, submission_id).exercise.manifest)
+    tests = tuple(replace(test, status=TestStatus.PASSED) for test in failed.tests)
+    return replace(failed, outcome=Outcome.PASSED, notice=None, tests=tests)
+
+
 def drain_queues(app) -> None:
     """Run the app's grading queues to empty in this process with a real worker, held-back jobs included."""
     from rq.registry import ScheduledJobRegistry

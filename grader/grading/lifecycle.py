@@ -129,8 +129,10 @@ def store_verdict(
 
 def refresh_read_models(session: Session, user_id: int, exercise_id: int) -> None:
     """Bring the progress read models of one learner on one exercise in step with its graded submissions."""
-    lock_learners(session, [user_id])  # another worker may be storing a verdict of theirs right now, or a coach
-    touch_cohorts_of(session, [user_id])  # enrolling them: read after the wait, so a new cohort is told too
+    # Another worker may be storing a verdict of theirs right now, or a coach enrolling them: wait for it, and only
+    # then read their cohorts, so one they just joined goes stale too.
+    lock_learners(session, [user_id])
+    touch_cohorts_of(session, [user_id])
     rebuild_gains(session, user_id, exercise_id)
     rebuild_standing(session, user_id, exercise_id)
 

@@ -34,7 +34,10 @@ def rebuild_standing(session: Session, user_id: int, exercise_id: int) -> None:
 
 
 def rebuild_all_standings(session: Session, user_ids: Collection[int] | None = None) -> int:
-    """Recompute every pair's standing (or those of these learners) in a few queries; return how many pairs."""
+    """Recompute every pair's standing (or those of these learners) in a few queries; return how many pairs.
+
+    Hold these learners first (grader.grading.turns); without user_ids, run only while nothing else writes (an upgrade).
+    """
     for table in (Standing, TestFailures):
         session.execute(delete(table).where(table.user_id.in_(user_ids) if user_ids is not None else true()))
     rows = _standings(session, Submission.user_id.in_(user_ids) if user_ids is not None else true())
@@ -108,9 +111,10 @@ def _standing(pair: tuple[int, int], attempts: list, failed: dict[int, list[str]
     return standing, by_test
 
 
-def touch_cohorts_of(session: Session, user_ids: Collection[int]) -> None:
-    """Mark the cohorts of these learners as changed, so cached pictures of them are not shown again."""
-    _move_generations(session, Cohort.id.in_(select(Enrollment.cohort_id).where(Enrollment.user_id.in_(user_ids))))
+def touch_cohorts_of(session: Session, user_ids: Collection[int], *, also: int | None = None) -> None:
+    """Mark the cohorts of these learners (and also that one) as changed, so cached pictures of them go stale."""
+    which = Cohort.id.in_(select(Enrollment.cohort_id).where(Enrollment.user_id.in_(user_ids)))
+    _move_generations(session, which | (Cohort.id == also) if also is not None else which)
 
 
 def move_on(cohort: Cohort) -> None:
@@ -125,8 +129,11 @@ def touch_cohort(session: Session, cohort_id: int | None = None) -> None:
 
 
 def _move_generations(session: Session, which: ColumnElement[bool]) -> None:
-    """Move these cohorts' generation on, locking their rows in id order first: two writers touching overlapping
-    cohorts in the order each update happens to scan them could each hold the row the other waits for."""
+    """Move these cohorts' generation on, locking their rows in id order first (see grader.grading.turns).
+
+    Lock every cohort a change needs in one call: two writers taking overlapping cohorts in the order an update
+    happens to scan them, or one cohort and then the others, could each hold the row the other waits for.
+    """
     session.execute(select(Cohort.id).where(which).order_by(Cohort.id).with_for_update(key_share=True))
     session.execute(update(Cohort).where(which).values(generation=Cohort.generation + 1))
 

@@ -108,13 +108,13 @@ def set_calendar(
     moved_later = start_date > cohort.start_date
     # A cohort made before first days had to be working days may still be renamed without fixing that.
     _check_calendar(name, start_date, days, first_day=(start_date, days) != (cohort.start_date, cohort.working_days))
-    starts_elsewhere = start_date != cohort.start_date
-    if starts_elsewhere:  # its learners before the cohort, as every writer of their data (grader.grading.turns)
-        lock_learners(session, [learner.id for learner in cohort.learners])
+    # Which cohort is a learner's latest, and so the zone their points per day count in, may change.
+    learners = _hold_for_recount(session, cohort) if start_date != cohort.start_date else None
+    if learners is None:
+        touch_cohort(session, cohort.id)
     cohort.name, cohort.start_date, cohort.working_days = name.strip(), start_date, days
-    touch_cohort(session, cohort.id)
-    if starts_elsewhere:  # which cohort is a learner's latest, and so the zone their points per day count in
-        _recount(session, [learner.id for learner in cohort.learners])
+    if learners is not None:
+        _recount(session, learners)
     length = sprint_length(cohort)
     changes = [
         say_plural(
@@ -191,6 +191,8 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str, by: User |
     if problem:
         raise CohortError(problem)
     user = find_user(session, email)
+    if user is not None:  # first: a second request enrolling them waits here, then sees the first one's enrolment
+        lock_learners(session, [user.id])
     token = None
     if user is None:
         user = User(email=email, name=name.strip(), role=Role.LEARNER, password_hash=NO_PASSWORD)
@@ -204,10 +206,13 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str, by: User |
     elif user.password_hash == NO_PASSWORD:  # never chose a password: a new link, the old one may be lost or expired
         token = reissue_invite(session, user)
     if session.get(Enrollment, (cohort.id, user.id)) is None:
-        lock_learners(session, [user.id])  # before the cohort, as every writer of their data (grader.grading.turns)
+        has_work = token is None  # someone with work already: their points per day follow this cohort's zone now
+        if has_work:
+            _hold_for_recount(session, cohort, [user.id])
+        else:
+            touch_cohort(session, cohort.id)
         session.add(Enrollment(cohort_id=cohort.id, user_id=user.id))
-        touch_cohort(session, cohort.id)
-        if token is None:  # someone with work already: their points per day follow this cohort's zone now
+        if has_work:
             _recount(session, [user.id])
     return user, token
 
@@ -255,7 +260,7 @@ def enrol_csv(session: Session, cohort: Cohort, data: bytes, *, by: User | None)
         raise CsvRejected(errors)
     if not people:
         raise CsvRejected([LineError(header_line + 1, say("There are no learners in the file."))])
-    lock_learners(session, known)  # all of them before the cohort, rather than each after it (grader.grading.turns)
+    _hold_for_recount(session, cohort, known)  # all at once: each enrolment after the first holds this cohort
     return [enrol(session, cohort, name=name, email=email, by=by) for name, email in people]
 
 
@@ -326,13 +331,23 @@ def _header_and_separator(text: str) -> tuple[int, str, str]:
     return skipped, (fitting or [max(readings, key=lambda mark: len(readings[mark]))])[0], text
 
 
-def _recount(session: Session, user_ids: list[int]) -> None:
-    """Count these learners' points per day again (their zone changed), in every cohort they are in.
+def _hold_for_recount(session: Session, cohort: Cohort, user_ids: list[int] | None = None) -> list[int]:
+    """Hold these learners (by default the cohort's), then this and all their cohorts in one ordered lock; return them.
 
-    The caller locked them before it changed the cohort (grader.grading.turns).
+    Before anything changes, in the order of every writer of a learner's data (grader.grading.turns): a cohort
+    locked alone first, then the others, could be the row another writer holds while it waits for ours.
     """
+    with session.no_autoflush:  # a change already made to the cohort must not lock its row first
+        if user_ids is None:
+            user_ids = list(session.scalars(select(Enrollment.user_id).where(Enrollment.cohort_id == cohort.id)))
+        lock_learners(session, user_ids)
+        touch_cohorts_of(session, user_ids, also=cohort.id)
+    return user_ids
+
+
+def _recount(session: Session, user_ids: list[int]) -> None:
+    """Count these learners' points per day again (their zone changed); _hold_for_recount has held them."""
     session.flush()
-    touch_cohorts_of(session, user_ids)
     rebuild_all_gains(session, user_ids)
 
 
@@ -364,10 +379,9 @@ def set_time_zone(session: Session, cohort: Cohort, name: str) -> None:
     if not is_time_zone(name):
         raise CohortError(say("Give a time zone such as Europe/Brussels."))
     if name != cohort.time_zone:
-        lock_learners(session, [user.id for user in cohort.learners])  # before the cohort (grader.grading.turns)
+        learners = _hold_for_recount(session, cohort)
         cohort.time_zone = name
-        touch_cohort(session, cohort.id)
-        _recount(session, [user.id for user in cohort.learners])
+        _recount(session, learners)
 
 
 def set_thresholds(cohort: Cohort, values: Mapping[str, int]) -> None:
