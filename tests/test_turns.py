@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from grader.grading import lifecycle
+from grader.grading.reconciler import reconcile
 from grader.models import Cohort, ScoreGain, Standing, Status, Submission
 from grader.people.cohorts import enrol
 from tests.factories import (
@@ -67,7 +68,7 @@ def test_a_verdict_stored_while_a_coach_enrols_the_learner_lands(app):
         assert days == [(date(2026, 11, 2), standing.best_score)]  # counted in the cohort's zone, by both
 
 
-@pytest.mark.parametrize("change", ["verdict", "enrol", "enrol from a file", "zone", "first day"])
+@pytest.mark.parametrize("change", ["verdict", "enrol", "enrol from a file", "zone", "first day", "give up"])
 def test_every_writer_holds_the_learners_then_all_its_cohorts_at_once(app, change):
     coach = make_user(app, "coach", name="Coach")
     amina, bo = make_user(app, name="Amina"), make_user(app, name="Bo")
@@ -79,25 +80,31 @@ def test_every_writer_holds_the_learners_then_all_its_cohorts_at_once(app, chang
     client = app.test_client()
     login(client, coach)
     url = f"/coach/cohorts/{later.id}"
+    if change == "give up":  # both ran out of tries, the reconciler ends them in one transaction
+        worn_out = [_claimed(app, learner, datetime(2026, 11, 3, 9), tries=lifecycle.MAX_TRIES) for learner in joined]
     with _writes(app) as writes:
         if change == "verdict":
             record_submission(app, amina, "hello-name", datetime(2026, 11, 3, 9), "failed")
         elif change == "enrol":
-            client.post(f"{url}/learners", data={"name": amina.name, "email": amina.email})
+            assert client.post(f"{url}/learners", data={"name": amina.name, "email": amina.email}).status_code == 302
         elif change == "enrol from a file":
             listed = f"name,email\n{amina.name},{amina.email}\n{bo.name},{bo.email}\n".encode()
             body, content_type = multipart([("learners.csv", listed)], field="file")
-            client.post(f"{url}/learners.csv", data=body, content_type=content_type)
+            assert client.post(f"{url}/learners.csv", data=body, content_type=content_type).status_code == 302
         elif change == "zone":
             thresholds = {"inactive_days": 2, "stuck_attempts": 4, "stuck_minutes": 30, "behind_points": 1000}
-            client.post(f"{url}/settings", data=thresholds | {"time_zone": "America/New_York"})
-        else:
+            changed = client.post(f"{url}/settings", data=thresholds | {"time_zone": "America/New_York"})
+            assert changed.status_code == 302
+        elif change == "first day":
             days = {"name": "Later", "start_date": "2026-11-09", "working_days": ["1", "2", "3", "4", "5"]}
-            client.post(f"{url}/calendar", data=days)
+            assert client.post(f"{url}/calendar", data=days).status_code == 302
+        else:
+            ended = reconcile(sessions(app), services_of(app).queue, lease_seconds=0).given_up
+            assert sorted(ended) == sorted(worn_out)
     first = next(i for i, (kind, _) in enumerate(writes) if kind == "cohorts")
     learners = frozenset().union(*(ids for kind, ids in writes[:first] if kind == "learner"))
     cohorts = writes[first][1]
-    assert amina.id in learners, writes
+    assert learners == ({amina.id} if change in ("verdict", "enrol") else {amina.id, bo.id}), writes
     assert len(cohorts) == 2, writes  # both cohorts at once…
     for kind, ids in writes[first:]:
         assert ids <= (learners if kind == "learner" else cohorts), writes  # …and no row later that it missed
@@ -120,10 +127,12 @@ def _writes(app) -> Iterator[list[Write]]:
             before[id(conn)] = cohorts(conn)
 
     def after(conn, _cursor, statement, parameters, *_args) -> None:
-        words = statement.lstrip().upper()
-        if words.startswith("UPDATE USERS"):
-            values = parameters.values() if isinstance(parameters, dict) else parameters
-            writes.append(("learner", frozenset(value for value in values if isinstance(value, int))))
+        words = " ".join(statement.upper().split())
+        if words.startswith("UPDATE USERS SET ID=USERS.ID WHERE USERS.ID ="):  # a learner held (grader.grading.turns)
+            (held,) = parameters.values() if isinstance(parameters, dict) else parameters
+            writes.append(("learner", frozenset([held])))
+        elif words.startswith("UPDATE USERS"):
+            writes.append(("learner", frozenset([-1])))  # another write of a users row: no writer here makes one
         elif words.startswith("UPDATE COHORTS"):
             then, now = before.pop(id(conn)), cohorts(conn)
             writes.append(("cohorts", frozenset(key for key, row in now.items() if then.get(key) != row)))
@@ -137,12 +146,13 @@ def _writes(app) -> Iterator[list[Write]]:
         event.remove(engine, "after_cursor_execute", after)
 
 
-def _claimed(app, learner, at) -> int:
-    """A submission of the learner whose attempt 1 a worker is running."""
+def _claimed(app, learner, at, tries: int = 0) -> int:
+    """A submission of the learner whose attempt 1 a worker is running, after this many tries that failed."""
     submission_id = record_submission(app, learner, "hello-name", at, "failed")
     with sessions(app).begin() as session:
         submission = session.get(Submission, submission_id)
-        submission.status, submission.attempt = Status.RUNNING, 1
+        submission.status, submission.attempt, submission.tries = Status.RUNNING, 1, tries
+        submission.started_at = at
     return submission_id
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.grading import lifecycle
 from grader.grading.queue import JOB_TIMEOUT, enqueue_all, job_id
+from grader.grading.standings import touch_cohorts_of
+from grader.grading.turns import lock_learners
 from grader.models import Status, Submission, utcnow
 
 LEASE_SECONDS = JOB_TIMEOUT + 60
@@ -57,10 +59,17 @@ def reconcile(
         waiting = (Submission.status == Status.QUEUED) & (
             Submission.created_at < now - timedelta(seconds=queued_grace_seconds)
         )
-        stuck = session.scalars(select(Submission).where(overdue | waiting).with_for_update()).all()
-        for submission in stuck:
-            if submission.status == Status.QUEUED and _job_is_live(queue, submission):
-                continue
+        stuck = session.scalars(
+            select(Submission).where(overdue | waiting).order_by(Submission.id).with_for_update()
+        ).all()
+        due = [s for s in stuck if not (s.status == Status.QUEUED and _job_is_live(queue, s))]
+        # Giving up stores a verdict: hold all those learners, then all their cohorts, before the first one, as
+        # every writer of a learner's data does (grader.grading.turns), not learner after cohort in the loop.
+        ending = {submission.user_id for submission in due if submission.tries >= lifecycle.MAX_TRIES}
+        if ending:
+            lock_learners(session, ending)
+            touch_cohorts_of(session, ending)
+        for submission in due:
             # Each change is conditional on what was read: a worker storing its verdict meanwhile wins.
             if submission.tries >= lifecycle.MAX_TRIES:
                 if lifecycle.give_up(submission, f"{submission.tries} tries failed"):

@@ -193,6 +193,7 @@ def enrol(session: Session, cohort: Cohort, *, name: str, email: str, by: User |
     user = find_user(session, email)
     if user is not None:  # first: a second request enrolling them waits here, then sees the first one's enrolment
         lock_learners(session, [user.id])
+        session.refresh(user)  # as it is after the wait: they may have chosen a password meanwhile
     token = None
     if user is None:
         user = User(email=email, name=name.strip(), role=Role.LEARNER, password_hash=NO_PASSWORD)
