@@ -10,7 +10,7 @@ from psycopg import pq
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -103,6 +103,16 @@ def wait_for_database(engine: Engine, *, sleep: Callable[[float], None] = time.s
             "the database at %s is not reachable (try %d: %s); trying again in %.0f s", where, attempt, problem, delay
         )
         sleep(delay)
+
+
+ENDED_FOR_ANOTHER = frozenset({"40001", "40P01"})
+"""SQLSTATEs of a transaction PostgreSQL ended to let another through (a serialization failure, a deadlock):
+running it again is PostgreSQL's own advice."""
+
+
+def ended_for_another(error: DBAPIError) -> bool:
+    """Whether the database ended this transaction to let another one through, so running it again may pass."""
+    return getattr(error.orig, "sqlstate", None) in ENDED_FOR_ANOTHER
 
 
 def error_text(error: BaseException) -> str:

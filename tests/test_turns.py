@@ -6,11 +6,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.exc import OperationalError
 
-from grader.grading import lifecycle
+from grader.grading import jobs, lifecycle
 from grader.grading.reconciler import reconcile
-from grader.models import Cohort, ScoreGain, Standing, Status, Submission
+from grader.models import Cohort, ScoreGain, Standing, Status, Submission, User, utcnow
 from grader.people.cohorts import enrol
 from tests.factories import (
     login,
@@ -66,6 +67,53 @@ def test_a_verdict_stored_while_a_coach_enrols_the_learner_lands(app):
         assert (standing.attempts, standing.attempts_to_solve) == (2, 1)
         days = session.execute(select(ScoreGain.day, ScoreGain.gain).where(ScoreGain.user_id == amina.id)).all()
         assert days == [(date(2026, 11, 2), standing.best_score)]  # counted in the cohort's zone, by both
+
+
+@pytest.mark.postgres
+def test_a_verdict_whose_transaction_ends_in_a_deadlock_is_stored_on_the_next_try(app, caplog):
+    coach, amina = make_user(app, "coach", name="Coach"), make_user(app, name="Amina")
+    cohort = make_cohort(app, coach, start=date(2026, 11, 2), learners=[amina])
+    # PostgreSQL ends the side that has waited a second (deadlock_timeout) when it finds the circle: the worker's,
+    # unless this machine took that long to close it, and then another round is played.
+    for minute in range(3):
+        claimed = _claimed(app, amina, datetime(2026, 11, 3, 9, minute))
+        if _deadlock_with_worker(app, cohort, amina, claimed) == "worker":
+            break
+    else:
+        pytest.fail("PostgreSQL ended the other side of the deadlock in every round")
+    assert "deadlock detected" in caplog.text and "storing its verdict again" in caplog.text
+    with sessions(app)() as session:
+        assert session.get(Submission, claimed).status == Status.GRADED
+
+
+def _deadlock_with_worker(app, cohort, learner, claimed: int) -> str:
+    """Store a verdict while a writer out of turn holds the cohort, then asks for the learner; say whose
+    transaction PostgreSQL ended, the worker's or the other's."""
+    with sessions(app)() as session:
+        verdict = passing_verdict(session, claimed)
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            assert jobs.store(services_of(app), claimed, 1, verdict, version="v", seconds=1, finished_at=utcnow())
+        except BaseException as error:  # the test's thread reports what went wrong to the test
+            failures.append(error)
+
+    ended = "worker"
+    with sessions(app)() as out_of_turn:  # the cohort, then the learner: the wrong order
+        out_of_turn.execute(update(Cohort).where(Cohort.id == cohort.id).values(generation=Cohort.generation + 1))
+        storing = threading.Thread(target=worker, daemon=True)
+        storing.start()
+        wait_until(lambda: not storing.is_alive() or _waiting_on_a_lock(app), seconds=30, what="the worker to wait")
+        try:
+            out_of_turn.execute(update(User).where(User.id == learner.id).values(id=User.id))  # a circle
+            out_of_turn.commit()
+        except OperationalError:
+            ended = "other"
+            out_of_turn.rollback()
+    storing.join(timeout=60)
+    assert not storing.is_alive() and failures == []
+    return ended
 
 
 @pytest.mark.parametrize("change", ["verdict", "enrol", "enrol from a file", "zone", "first day", "give up"])

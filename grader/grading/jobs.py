@@ -3,14 +3,17 @@
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from rq.timeouts import JobTimeoutException
+from sqlalchemy.exc import DBAPIError
 
 from grader import services as process_services
 from grader.authoring.spec import limits_of
+from grader.db import ended_for_another, error_text
 from grader.grading import lifecycle
 from grader.grading.queue import JOB_TIMEOUT, enqueue_grading
-from grader.grading.verdict import decide
+from grader.grading.verdict import Verdict, decide
 from grader.models import utcnow
 from grader.services import Services
 from grader.settings import Settings
@@ -28,6 +31,10 @@ RETRY_BASE_SECONDS = 1.0
 RETRY_DEADLINE_SECONDS = JOB_TIMEOUT / 2
 """No new try starts this long after the job's first: with one run's time added, the job ends well within
 RQ's timeout, and so within the lease after which the reconciler presumes it dead."""
+
+STORE_TRIES = 3
+"""Times a verdict's transaction runs before the job fails: PostgreSQL ends one side of a deadlock, and the next
+try gets through once the other side has committed (a failed job waits for the reconciler, minutes later)."""
 
 REQUEUE_BASE_SECONDS = 5.0
 """Seconds a submission whose tries all failed waits before its next job; doubles with each such job."""
@@ -79,16 +86,40 @@ def grade(services: Services, submission_id: int, attempt: int) -> str:
         return _try_again(services, submission_id, attempt, spent=True)
     finished_at = utcnow()
     verdict = decide(raw, job.manifest, job.limits, job.files)
-    with services.sessions.begin() as session:
-        submission = lifecycle.running(session, submission_id, attempt)
-        if submission is None:
-            return "stale"
-        stored = lifecycle.store_verdict(
-            submission, verdict, version=job.version, seconds=raw.seconds, finished_at=finished_at
-        )
-        if not stored:
-            return "stale"  # a regrade or the reconciler moved it on since it was read: theirs to grade
+    stored = store(
+        services, submission_id, attempt, verdict, version=job.version, seconds=raw.seconds, finished_at=finished_at
+    )
+    if not stored:
+        return "stale"  # a regrade or the reconciler moved it on since it was read: theirs to grade
     return "graded"
+
+
+def store(
+    services: Services,
+    submission_id: int,
+    attempt: int,
+    verdict: Verdict,
+    *,
+    version: str,
+    seconds: float,
+    finished_at: datetime,
+) -> bool:
+    """Store the verdict if this attempt still runs, trying again if the database ended the transaction for another."""
+    tried = 1
+    while True:
+        try:
+            with services.sessions.begin() as session:
+                submission = lifecycle.running(session, submission_id, attempt)
+                if submission is None:
+                    return False
+                return lifecycle.store_verdict(
+                    submission, verdict, version=version, seconds=seconds, finished_at=finished_at
+                )
+        except DBAPIError as error:
+            if tried >= STORE_TRIES or not ended_for_another(error):
+                raise
+            log.warning("submission %d: %s; storing its verdict again", submission_id, error_text(error))
+            tried += 1
 
 
 def _claim(services: Services, submission_id: int, attempt: int) -> GradingJob | None:
