@@ -2,11 +2,14 @@
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from grader import services as process_services
 from grader.authoring.spec import limits_of
@@ -25,6 +28,8 @@ from sandbox.report import RawRun, SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 RETRY_BASE_SECONDS = 1.0
 """First pause before retrying a run the sandbox failed, within one job; it doubles on each retry."""
 
@@ -32,9 +37,10 @@ RETRY_DEADLINE_SECONDS = JOB_TIMEOUT / 2
 """No new try starts this long after the job's first: with one run's time added, the job ends well within
 RQ's timeout, and so within the lease after which the reconciler presumes it dead."""
 
-STORE_TRIES = 3
-"""Times a verdict's transaction runs before the job fails: PostgreSQL ends one side of a deadlock, and the next
-try gets through once the other side has committed (a failed job waits for the reconciler, minutes later)."""
+TRANSACTION_TRIES = 3
+"""Times a job's transaction (a verdict stored, a new attempt, giving up) runs before the job fails: PostgreSQL
+ends one side of a deadlock, and the next try gets through once the other side has committed (a failed job
+waits for the reconciler, minutes later)."""
 
 REQUEUE_BASE_SECONDS = 5.0
 """Seconds a submission whose tries all failed waits before its next job; doubles with each such job."""
@@ -104,21 +110,29 @@ def store(
     seconds: float,
     finished_at: datetime,
 ) -> bool:
-    """Store the verdict if this attempt still runs, trying again if the database ended the transaction for another."""
+    """Store the verdict if this attempt still runs; False if a regrade or the reconciler moved it on."""
+
+    def stored(session: Session) -> bool:
+        submission = lifecycle.running(session, submission_id, attempt)
+        if submission is None:
+            return False
+        return lifecycle.store_verdict(submission, verdict, version=version, seconds=seconds, finished_at=finished_at)
+
+    return _transaction(services, submission_id, stored)
+
+
+def _transaction(services: Services, submission_id: int, body: Callable[[Session], T]) -> T:
+    """Run body in a transaction, again if the database ended it to let another through (TRANSACTION_TRIES)."""
     tried = 1
     while True:
         try:
             with services.sessions.begin() as session:
-                submission = lifecycle.running(session, submission_id, attempt)
-                if submission is None:
-                    return False
-                return lifecycle.store_verdict(
-                    submission, verdict, version=version, seconds=seconds, finished_at=finished_at
-                )
+                return body(session)
         except DBAPIError as error:
-            if tried >= STORE_TRIES or not ended_for_another(error):
+            if tried >= TRANSACTION_TRIES or not ended_for_another(error):
                 raise
-            log.warning("submission %d: %s; storing its verdict again", submission_id, error_text(error))
+            state, words = getattr(error.orig, "sqlstate", ""), error_text(error)
+            log.warning("submission %d: transaction ended (%s, %s); running it again", submission_id, state, words)
             tried += 1
 
 
@@ -173,7 +187,9 @@ def _try_again(services: Services, submission_id: int, attempt: int, *, spent: b
     spent: the sandbox ran and failed, so the try counts and the next job waits longer each time.
     Otherwise no run could start: the try is free and the job waits in line for the sandbox to be back.
     """
-    with services.sessions.begin() as session:
+
+    def move_on(session: Session) -> str | tuple[int, bool, int]:
+        """What became of it in words, or the new attempt with whether a learner waits for it and the tries."""
         submission = lifecycle.running(session, submission_id, attempt)
         if submission is None:
             return "stale"
@@ -182,8 +198,12 @@ def _try_again(services: Services, submission_id: int, attempt: int, *, spent: b
         waited_on, tries = submission.graded_at is None, submission.tries
         notice = lifecycle.REGRADING_NOTICE if spent else lifecycle.PAUSED_NOTICE
         next_attempt = lifecycle.new_attempt(submission, notice=notice, spend_try=spent)
-    if next_attempt is None:
-        return "stale"
+        return "stale" if next_attempt is None else (next_attempt, waited_on, tries)
+
+    moved = _transaction(services, submission_id, move_on)
+    if isinstance(moved, str):
+        return moved
+    next_attempt, waited_on, tries = moved
     pause = REQUEUE_BASE_SECONDS * 2**tries if spent else 0.0
     enqueue_grading(services.queue, submission_id, next_attempt, later=not waited_on, after_seconds=pause)
     return "requeued" if spent else "waiting for the sandbox"

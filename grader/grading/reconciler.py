@@ -62,7 +62,11 @@ def reconcile(
         stuck = session.scalars(
             select(Submission).where(overdue | waiting).order_by(Submission.id).with_for_update()
         ).all()
-        due = [s for s in stuck if not (s.status == Status.QUEUED and _job_is_live(queue, s))]
+        due = [
+            submission
+            for submission in stuck
+            if not (submission.status == Status.QUEUED and _job_is_live(queue, submission))  # its job waits in line
+        ]
         # Giving up stores a verdict: hold all those learners, then all their cohorts, before the first one, as
         # every writer of a learner's data does (grader.grading.turns), not learner after cohort in the loop.
         ending = {submission.user_id for submission in due if submission.tries >= lifecycle.MAX_TRIES}
@@ -70,7 +74,7 @@ def reconcile(
             lock_learners(session, ending)
             touch_cohorts_of(session, ending)
         for submission in due:
-            # Each change is conditional on what was read: a worker storing its verdict meanwhile wins.
+            # Each change is conditional on what was read: a worker that stored its verdict first wins.
             if submission.tries >= lifecycle.MAX_TRIES:
                 if lifecycle.give_up(submission, f"{submission.tries} tries failed"):
                     given_up.append(submission.id)

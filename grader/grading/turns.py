@@ -6,8 +6,9 @@ the learner's row makes the second wait for the first, then read what it wrote.
 
 Every writer of a learner's data (a verdict, a submission, an enrolment, a new first day or zone of a cohort)
 locks the learner before any cohort row, and all the cohorts it needs in one ordered lock
-(grader.grading.standings), so none waits for another in a circle. SQLite, with one writer at a time, has no
-such locks and needs none.
+(grader.grading.standings), so none waits for another in a circle. The submission rows a writer changes come
+before the learner (a worker's own, or the reconciler's stuck ones in id order), never after. SQLite, with one
+writer at a time, has no such locks and needs none.
 """
 
 from collections.abc import Collection
