@@ -25,13 +25,13 @@ WRONG = "def add(a, b):\n    return a - b\n"
 HIDDEN_MARKER = "expected-value-4711"
 
 
-def grade(code: str, *, extra: dict | None = None, tests: dict | None = None, runtime=None):
+def grade(code: str, *, extra: dict | None = None, tests: dict | None = None, runtime=None, limits: Limits = LIMITS):
     """Run the code against the fixture's tests (or others) and decide as the worker does."""
     tests = tests or EXERCISE.tests
     manifest = [entry for path, source in tests.items() for entry in manifest_of(FIXTURE, path, source)]
     files = {"adder.py": code, **(extra or {})}
-    raw = with_retries(lambda: run(files, tests, LIMITS, image=IMAGE, runtime=runtime))
-    return raw, decide(raw, manifest, LIMITS)
+    raw = with_retries(lambda: run(files, tests, limits, image=IMAGE, runtime=runtime))
+    return raw, decide(raw, manifest, limits)
 
 
 def probe(code: str, assertion: str):

@@ -3,7 +3,8 @@
 import pytest
 
 from grader.models import Outcome, TestStatus
-from tests.test_adversarial import HIDDEN_MARKER, grade
+from sandbox.limits import LONGEST_WALL_SECONDS, Limits
+from tests.test_adversarial import HIDDEN_MARKER, LIMITS, grade
 
 pytestmark = pytest.mark.integration
 
@@ -276,7 +277,7 @@ def test_forged_answers_and_references_never_pass(docker_client):
     assert verdict.outcome != Outcome.PASSED and verdict.score() == 0.0
 
 
-def test_ten_thousand_calls_finish_well_within_the_limit(docker_client):
+def test_ten_thousand_calls_across_the_boundary_all_answer(docker_client):
     code = "def add(a, b):\n    return a + b\n"
     tests = (
         "from adder import add\n\n"
@@ -286,8 +287,12 @@ def test_ten_thousand_calls_finish_well_within_the_limit(docker_client):
         "        total = add(total, number)\n"
         "    assert total == sum(range(10_000))\n"
     )
-    _, verdict = run_tests(code, tests)
-    assert verdict.outcome == Outcome.PASSED  # not TIMEOUT: the run may take 5 s, container start included
+    # Under the longest limit an author may set: this proves that every call answers, not how fast, which is
+    # benchmarks/boundary.py's figure beside its floor (about 2 s for these calls). A 5 s limit, container start
+    # included, failed here on a busy machine.
+    limits = Limits(wall_seconds=LONGEST_WALL_SECONDS, memory_mb=LIMITS.memory_mb)
+    _, verdict = grade(code, tests={"visible/test_case.py": tests}, limits=limits)
+    assert verdict.outcome == Outcome.PASSED, verdict.outcome
 
 
 def test_a_failed_check_in_a_callback_fails_the_test_even_when_caught(docker_client):
