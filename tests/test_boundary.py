@@ -1,17 +1,19 @@
 """Objects across the boundary, in real Docker: what tests may do with the learner's objects; what hostile code gets."""
 
+from dataclasses import replace
+
 import pytest
 
 from grader.models import Outcome, TestStatus
-from sandbox.limits import LONGEST_WALL_SECONDS, Limits
+from sandbox.limits import LONGEST_WALL_SECONDS
 from tests.test_adversarial import HIDDEN_MARKER, LIMITS, grade
 
 pytestmark = pytest.mark.integration
 
 
-def run_tests(code: str, tests: str):
+def run_tests(code: str, tests: str, limits=LIMITS):
     """Grade the learner's code (as adder.py) against one visible test file written for the case."""
-    return grade(code, tests={"visible/test_case.py": tests})
+    return grade(code, tests={"visible/test_case.py": tests}, limits=limits)
 
 
 def outcome_and_messages(code: str, tests: str):
@@ -290,8 +292,7 @@ def test_ten_thousand_calls_across_the_boundary_all_answer(docker_client):
     # Under the longest limit an author may set: this proves that every call answers, not how fast, which is
     # benchmarks/boundary.py's figure beside its floor (about 2 s for these calls). A 5 s limit, container start
     # included, failed here on a busy machine.
-    limits = Limits(wall_seconds=LONGEST_WALL_SECONDS, memory_mb=LIMITS.memory_mb)
-    _, verdict = grade(code, tests={"visible/test_case.py": tests}, limits=limits)
+    _, verdict = run_tests(code, tests, replace(LIMITS, wall_seconds=LONGEST_WALL_SECONDS))
     assert verdict.outcome == Outcome.PASSED, verdict.outcome
 
 
